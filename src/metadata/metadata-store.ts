@@ -67,8 +67,11 @@ export interface MetadataStore {
   referencedLocators(): AsyncIterable<string>;
   /** Small key/value space for server state (e.g. the KMS keystore, users). Values are opaque strings. */
   getState(name: string): Promise<string | undefined>;
-  /** With `expected`, a compare-and-set: returns false when the current value differs. undefined means "absent". */
-  putState(name: string, value: string, expected?: string | undefined | null): Promise<boolean>;
+  /**
+   * Writes a state value. `expected` omitted: unconditional. `expected` null: only if absent.
+   * `expected` a string: only if the current value equals it (compare-and-set). False when refused.
+   */
+  putState(name: string, value: string, expected?: string | null): Promise<boolean>;
   close(): Promise<void>;
 }
 
