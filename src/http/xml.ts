@@ -1,0 +1,108 @@
+/**
+ * XML for request and response bodies. Rendering is a tiny escaping builder (our documents are
+ * small and regular); parsing uses fast-xml-parser with entity expansion off and a size bound
+ * enforced by the caller. Never renders secrets: callers pass only public values.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { fail } from '../errors/index.js';
+
+/** An element: name, then children (elements, text, or nested arrays to flatten). Undefined children are skipped. */
+export type XmlNode = { name: string; attrs?: Record<string, string>; children: XmlChild[] };
+export type XmlChild = XmlNode | string | number | boolean | undefined | null | XmlChild[];
+
+export function el(name: string, ...children: XmlChild[]): XmlNode {
+  return { name, children };
+}
+
+export function elAttrs(name: string, attrs: Record<string, string>, ...children: XmlChild[]): XmlNode {
+  return { name, attrs, children };
+}
+
+/** Element only when the value is defined (common in S3 bodies with optional fields). */
+export function opt(name: string, value: string | number | boolean | undefined | null): XmlNode | undefined {
+  return value === undefined || value === null ? undefined : el(name, value);
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/**
+ * Escapes text for XML 1.0. Characters that XML 1.0 cannot carry at all (most C0 controls) are
+ * written as numeric references, which is what S3 does for object names with such characters.
+ */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']|[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, (c) => XML_ESCAPES[c] ?? `&#${c.charCodeAt(0)};`);
+}
+
+function renderNode(node: XmlNode, out: string[]): void {
+  out.push('<', node.name);
+  if (node.attrs) for (const [k, v] of Object.entries(node.attrs)) out.push(' ', k, '="', escapeXml(v), '"');
+  out.push('>');
+  renderChildren(node.children, out);
+  out.push('</', node.name, '>');
+}
+
+function renderChildren(children: XmlChild[], out: string[]): void {
+  for (const child of children) {
+    if (child === undefined || child === null) continue;
+    if (Array.isArray(child)) renderChildren(child, out);
+    else if (typeof child === 'object') renderNode(child, out);
+    else out.push(escapeXml(String(child)));
+  }
+}
+
+export function renderXml(root: XmlNode): string {
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
+  renderNode(root, out);
+  return out.join('');
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+/** A parsed element: text, or an object of child name → element or elements. */
+export type XmlValue = string | { [name: string]: XmlValue | XmlValue[] };
+
+/**
+ * Parses a small XML request body into plain objects. Rejects malformed XML and DOCTYPEs
+ * (no entity expansion attacks) with MalformedXML.
+ */
+export function parseXml(body: Buffer | string): Record<string, XmlValue> {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') throw fail('MalformedXML');
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw fail('MalformedXML', 'DOCTYPE is not allowed.');
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw fail('MalformedXML');
+  try {
+    return parser.parse(text) as Record<string, XmlValue>;
+  } catch (cause) {
+    throw fail('MalformedXML', undefined, undefined, cause);
+  }
+}
+
+/** The children named `name` of a parsed element, always as an array. */
+export function children(value: XmlValue | undefined, name: string): XmlValue[] {
+  if (value === undefined || typeof value === 'string') return [];
+  const v = value[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** The text of the single child `name`, or undefined. Rejects repeated or structured children. */
+export function childText(value: XmlValue | undefined, name: string): string | undefined {
+  const list = children(value, name);
+  if (list.length === 0) return undefined;
+  const first = list[0];
+  if (list.length > 1 || typeof first !== 'string') {
+    if (list.length === 1 && typeof first === 'object' && Object.keys(first).length === 0) return '';
+    throw fail('MalformedXML');
+  }
+  return first;
+}

@@ -1,0 +1,20 @@
+/**
+ * The KMS interface the SSE layer uses. The built-in KMS (kms/builtin/) implements it; external
+ * backends (KMIP, Vault) plug in behind the same methods. One call per object write and one per
+ * read.
+ */
+export interface GeneratedDataKey {
+  /** Plaintext data key, 32 bytes: the caller zeroes it after use. */
+  plaintext: Buffer;
+  /** The data key wrapped by the master key, with the context bound as associated data. */
+  wrapped: Buffer;
+  /** The resolved master key id (never an alias). */
+  keyId: string;
+  keyVersion: number;
+}
+
+export interface Kms {
+  /** `keyId` undefined selects the default key (created on first use). */
+  generateDataKey(keyId: string | undefined, context: Record<string, string>): Promise<GeneratedDataKey>;
+  decryptDataKey(keyId: string, wrapped: Buffer, context: Record<string, string>): Promise<Buffer>;
+}

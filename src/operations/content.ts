@@ -1,0 +1,186 @@
+/**
+ * Content in and out of the blob store: a plaintext stream is measured (MD5 and checksums only
+ * when needed), encrypted in packages and written as one blob per segment; reads map a plaintext
+ * range to the packages it touches and decrypt only those. Never holds a whole body in memory.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough, Readable, pipeline } from 'node:stream';
+import { fail, isObscuraError } from '../errors/index.js';
+import {
+  createDecryptStream,
+  createEncryptStream,
+  HEADER_BYTES,
+  IntegrityError,
+  planRange,
+} from '../crypto/envelope.js';
+import { derivePartKey } from '../crypto/keys.js';
+import { createDigestStream, type ChecksumAlgorithm } from '../http/checksums.js';
+import { createLengthLimit } from '../http/limits.js';
+import { BlobNotFoundError, BlobStoreFullError, BlobStoreUnavailableError } from '../storage/blob-store.js';
+import type { SegmentRecord } from '../metadata/records.js';
+import type { ChecksumInput } from './types.js';
+import type { Services } from './context.js';
+import { IntegrityFailure } from '../sse/sse-service.js';
+
+export interface WriteSegmentOptions {
+  partNumber: number;
+  /** Compute the plaintext MD5 (for an MD5 ETag). Content-MD5 forces it. */
+  wantMd5: boolean;
+  contentMd5?: string;
+  checksum: ChecksumInput;
+  /** Reads the trailers once the body has ended (aws-chunked trailing checksums). */
+  trailers?: () => Record<string, string>;
+  maxBytes: number;
+  expectedBytes?: number;
+  hint?: string;
+}
+
+export interface WrittenSegment {
+  segment: SegmentRecord;
+  md5?: Buffer;
+  /** Verified or computed checksums, base64. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+/** The content key of a segment: the object key itself for a single PUT, a derived part key for parts. */
+export function segmentKey(objectKey: Buffer, partNumber: number): Buffer {
+  return partNumber === 0 ? objectKey : derivePartKey(objectKey, partNumber);
+}
+
+/** Translates lower-layer storage errors into table errors (STYLE.md §3). */
+export function translateStorageError(e: unknown): unknown {
+  if (isObscuraError(e)) return e;
+  if (e instanceof BlobStoreFullError) return fail('ServiceUnavailable', 'The storage is full. Please retry later.', undefined, e);
+  if (e instanceof BlobStoreUnavailableError) return fail('ServiceUnavailable', undefined, undefined, e);
+  if (e instanceof BlobNotFoundError) return fail('InternalError', undefined, undefined, new IntegrityFailure('blob missing', e));
+  if (e instanceof IntegrityError) return fail('InternalError', undefined, undefined, new IntegrityFailure('ciphertext failed authentication', e));
+  return e;
+}
+
+/** Encrypts `source` under `contentKey` into one blob, verifying digests on the way. */
+export async function writeSegment(services: Services, source: Readable, contentKey: Buffer, options: WriteSegmentOptions): Promise<WrittenSegment> {
+  const wanted: Partial<Record<ChecksumAlgorithm, 'compute'>> = {};
+  for (const alg of Object.keys(options.checksum.expected) as ChecksumAlgorithm[]) wanted[alg] = 'compute';
+  if (options.checksum.algorithm) wanted[options.checksum.algorithm] = 'compute';
+  const needMd5 = options.wantMd5 || options.contentMd5 !== undefined;
+  const digest = createDigestStream({ ...(needMd5 ? { md5: 'compute' as const } : {}), checksums: wanted });
+  const limit = createLengthLimit({ maxBytes: options.maxBytes, ...(options.expectedBytes !== undefined ? { expectedBytes: options.expectedBytes } : {}) });
+  const encrypt = createEncryptStream(contentKey);
+  let plainBytes = 0;
+  digest.on('data', (chunk: Buffer) => {
+    plainBytes += chunk.length;
+  });
+  const encrypted = pipeline(source, limit, digest, encrypt, () => undefined) as unknown as Readable;
+  let written;
+  try {
+    written = await services.blobs.write(encrypted, options.hint);
+  } catch (e) {
+    source.destroy();
+    throw translateStorageError(e);
+  }
+  const results = digest.results();
+  try {
+    if (options.contentMd5 !== undefined) {
+      const sent = Buffer.from(options.contentMd5, 'base64');
+      if (!results.md5 || !sent.equals(results.md5)) throw fail('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+    }
+    const trailers = options.trailers?.() ?? {};
+    const expected: Partial<Record<ChecksumAlgorithm, string>> = { ...options.checksum.expected };
+    for (const [name, value] of Object.entries(trailers)) {
+      const m = /^x-amz-checksum-([a-z0-9]+)$/.exec(name);
+      if (m) expected[m[1] as ChecksumAlgorithm] = value;
+    }
+    for (const [alg, value] of Object.entries(expected) as Array<[ChecksumAlgorithm, string]>) {
+      if (results.checksums[alg] !== value) {
+        throw fail('BadDigest', `The ${alg.toUpperCase()} you specified did not match the calculated checksum.`);
+      }
+    }
+  } catch (e) {
+    await services.blobs.delete(written.locator).catch(() => undefined);
+    throw e;
+  }
+  return {
+    segment: { partNumber: options.partNumber, locator: written.locator, plainBytes, cipherBytes: written.bytes },
+    ...(results.md5 ? { md5: results.md5 } : {}),
+    checksums: results.checksums,
+  };
+}
+
+/** A random ETag for content whose ETag must not be its MD5 (SSE-C, SSE-KMS). */
+export function randomEtag(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** ETag of a multipart object: MD5 of the binary part ETags, then `-N`. */
+export function multipartEtag(partEtags: string[]): string {
+  const md5 = createHash('md5');
+  for (const etag of partEtags) md5.update(Buffer.from(etag, 'hex'));
+  return `${md5.digest('hex')}-${partEtags.length}`;
+}
+
+/**
+ * The plaintext bytes first..last (inclusive) of an object made of `segments`, decrypting only the
+ * packages touched. `keyFor` gives each segment's content key.
+ */
+export function readContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Readable {
+  async function* generate(): AsyncGenerator<Buffer> {
+    if (last < first) {
+      // A zero-length object: still authenticate its (empty) envelopes.
+      for (const segment of segments) yield* decryptSegment(services, segment, keyFor(segment.partNumber), undefined);
+      return;
+    }
+    let offset = 0;
+    for (const segment of segments) {
+      const segFirst = offset;
+      const segLast = offset + segment.plainBytes - 1;
+      offset += segment.plainBytes;
+      if (segment.plainBytes === 0 || segLast < first || segFirst > last) continue;
+      const from = Math.max(first, segFirst) - segFirst;
+      const to = Math.min(last, segLast) - segFirst;
+      const whole = from === 0 && to === segment.plainBytes - 1;
+      yield* decryptSegment(services, segment, keyFor(segment.partNumber), whole ? undefined : { first: from, last: to });
+    }
+  }
+  return Readable.from(generate(), { objectMode: false, highWaterMark: 1 });
+}
+
+async function* decryptSegment(services: Services, segment: SegmentRecord, contentKey: Buffer, range: { first: number; last: number } | undefined): AsyncGenerator<Buffer> {
+  const plan = range ? planRange(segment.plainBytes, range.first, range.last) : undefined;
+  const decrypt = createDecryptStream(contentKey, { plainBytes: segment.plainBytes, ...(plan ? { range: plan } : {}) });
+  let input: Readable;
+  try {
+    if (!plan) {
+      input = await services.blobs.read(segment.locator);
+    } else if (plan.cipherStart === 0) {
+      input = await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES + plan.cipherEnd });
+    } else {
+      const header = await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES - 1 });
+      const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + plan.cipherStart, end: HEADER_BYTES + plan.cipherEnd });
+      input = concatStreams([header, body]);
+    }
+  } catch (e) {
+    throw translateStorageError(e);
+  }
+  const out = pipeline(input, decrypt, () => undefined) as unknown as Readable;
+  try {
+    for await (const chunk of out) yield chunk as Buffer;
+  } catch (e) {
+    throw translateStorageError(e);
+  }
+}
+
+function concatStreams(streams: Readable[]): Readable {
+  const out = new PassThrough();
+  (async () => {
+    for (const s of streams) {
+      for await (const chunk of s) {
+        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      }
+    }
+    out.end();
+  })().catch((e) => {
+    for (const s of streams) s.destroy();
+    out.destroy(e as Error);
+  });
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * GetObject and HeadObject: unseal the object key (customer key checked here), evaluate
+ * conditionals, map a range to the packages it touches and stream the plaintext.
+ */
+import { fail } from '../errors/index.js';
+import { resolveRange } from '../http/range.js';
+import type { ObjectRecord } from '../metadata/records.js';
+import type { OperationContext } from './context.js';
+import { readContent, segmentKey } from './content.js';
+import { evaluateConditionals, objectHeaders, openMeta, requireBucket } from './object-common.js';
+import type { GetObjectInput, OperationResult } from './types.js';
+
+async function loadObject(ctx: OperationContext, key: string): Promise<ObjectRecord> {
+  const bucket = requireBucket(ctx);
+  const record = await ctx.metadata.getObject(bucket.name, key);
+  if (!record) throw fail('NoSuchKey', undefined, { key });
+  return record;
+}
+
+export async function handleGetObject(ctx: OperationContext, input: GetObjectInput, head: boolean): Promise<OperationResult> {
+  const record = await loadObject(ctx, input.key);
+  const unpin = ctx.reaper.pin(record.segments.map((s) => s.locator));
+  let objectKey: Buffer | undefined;
+  try {
+    objectKey = await ctx.sse.openRead(record.sse, record, input.customer);
+    const meta = openMeta(objectKey, record.sealedMeta);
+    const headers = objectHeaders(record, meta, ctx);
+    if (input.checksumMode && meta.checksums) {
+      headers.checksums = meta.checksums;
+      if (meta.checksumType !== undefined) headers.checksumType = meta.checksumType;
+    }
+    if (evaluateConditionals(input.conditions, record, false) === 'not-modified') {
+      unpin();
+      objectKey.fill(0);
+      return { status: 304, headers: { etag: record.etag, lastModified: record.lastModified } };
+    }
+    applyOverrides(headers, input);
+    let first = 0;
+    let last = record.size - 1;
+    let status = 200;
+    if (input.partNumber !== undefined) {
+      const index = input.partNumber - 1;
+      const isMultipart = record.segments[0]?.partNumber !== 0;
+      if (input.partNumber < 1 || (!isMultipart && input.partNumber !== 1) || (isMultipart && index >= record.segments.length)) {
+        throw fail('InvalidPartNumber');
+      }
+      if (isMultipart) {
+        first = record.segments.slice(0, index).reduce((n, s) => n + s.plainBytes, 0);
+        last = first + (record.segments[index]?.plainBytes ?? 0) - 1;
+        status = 206;
+        headers.contentRange = `bytes ${first}-${last}/${record.size}`;
+      }
+    } else if (input.range) {
+      const r = resolveRange(input.range, record.size);
+      first = r.first;
+      last = r.last;
+      status = 206;
+      headers.contentRange = `bytes ${first}-${last}/${record.size}`;
+    }
+    headers.contentLength = last - first + 1;
+    if (head) {
+      unpin();
+      objectKey.fill(0);
+      return { status, headers };
+    }
+    const key = objectKey;
+    const body = readContent(ctx, record.segments, (n) => segmentKey(key, n), first, last);
+    body.once('close', () => {
+      unpin();
+      key.fill(0);
+    });
+    return { status, headers, body, firstChunk: true };
+  } catch (e) {
+    unpin();
+    objectKey?.fill(0);
+    throw e;
+  }
+}
+
+function applyOverrides(headers: import('./types.js').ResultHeaders, input: GetObjectInput): void {
+  const o = input.overrides;
+  if (o.contentType !== undefined) headers.contentType = o.contentType;
+  if (o.contentLanguage !== undefined) headers.contentLanguage = o.contentLanguage;
+  if (o.expires !== undefined) headers.expires = o.expires;
+  if (o.cacheControl !== undefined) headers.cacheControl = o.cacheControl;
+  if (o.contentDisposition !== undefined) headers.contentDisposition = o.contentDisposition;
+  if (o.contentEncoding !== undefined) headers.contentEncoding = o.contentEncoding;
+}

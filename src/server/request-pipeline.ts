@@ -1,0 +1,320 @@
+/**
+ * One request, end to end: request id → addressing → dialect detection and authentication →
+ * routing → access check → body de-framing → operation → rendering. Errors become the dialect's
+ * error answer; anything untranslated becomes InternalError, logged with its cause.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import { Readable, pipeline } from 'node:stream';
+import type { Logger } from 'pino';
+import { authenticate, type AuthResult } from '../dialects/auth/index.js';
+import { obsDialect, s3Dialect, type Dialect } from '../dialects/dialect.js';
+import { parseQuery, resolveAddressing } from '../dialects/addressing.js';
+import { invoke } from '../dialects/invoke.js';
+import { renderBody, renderErrorBody, renderErrorHeaders, renderResultHeaders, requestIdHeaders, type KeyIdRenderer } from '../dialects/render.js';
+import { headerValue, type WireRequest } from '../dialects/wire.js';
+import { fail, isObscuraError, ObscuraError } from '../errors/index.js';
+import { createAwsChunkedDecoder } from '../http/aws-chunked.js';
+import { createPayloadHashCheck } from '../http/payload-hash.js';
+import type { OperationContext, Services } from '../operations/context.js';
+import type { OperationResult } from '../operations/types.js';
+import { operationAccess, type OperationName } from '../routing/operations.js';
+import { route } from '../routing/route.js';
+import { redactHeaders } from './redact.js';
+import { IntegrityFailure } from '../sse/sse-service.js';
+import { handlePostObject } from './post-object.js';
+
+export interface PipelineOptions {
+  services: Services;
+  /** Virtual-host domain: `<bucket>.<domain>`. */
+  domain: string;
+  lookupSecret: (accessKeyId: string) => string | undefined;
+  allowInsecureSse: boolean;
+  trustedProxies: Set<string>;
+  renderKeyId: KeyIdRenderer;
+  hostId: string;
+  /** Optional handler for the KMS JSON protocol (X-Amz-Target). */
+  kmsHandler?: (req: IncomingMessage, res: ServerResponse, auth: AuthResult, requestId: string) => Promise<void>;
+}
+
+function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+function guessDialect(req: IncomingMessage): Dialect {
+  const auth = headerValue(req.headers, 'authorization') ?? '';
+  if (auth.startsWith('OBS ')) return obsDialect;
+  if (auth.startsWith('AWS')) return s3Dialect;
+  if ((req.url ?? '').includes('AccessKeyId=') && !(req.url ?? '').includes('AWSAccessKeyId=')) return obsDialect;
+  for (const name of Object.keys(req.headers)) if (name.startsWith('x-obs-')) return obsDialect;
+  return s3Dialect;
+}
+
+/** Whether the request carries SSE-C or SSE-KMS parameters (which need a secure transport). */
+function carriesKeyMaterial(req: IncomingMessage): boolean {
+  for (const name of Object.keys(req.headers)) {
+    if (/^x-(amz|obs)-(copy-source-)?server-side-encryption-customer-/.test(name)) return true;
+  }
+  const mode = headerValue(req.headers, 'x-amz-server-side-encryption') ?? headerValue(req.headers, 'x-obs-server-side-encryption');
+  return mode === 'aws:kms' || mode === 'kms';
+}
+
+export function createRequestHandler(options: PipelineOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { services } = options;
+  const log: Logger = services.log;
+  return (req, res) => {
+    const requestId = newRequestId();
+    const started = process.hrtime.bigint();
+    let dialect = guessDialect(req);
+    let operation: OperationName | undefined;
+    let resource = '/';
+    const finish = (status: number, error?: unknown): void => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const entry = { requestId, method: req.method, operation, status, ms: Math.round(ms * 10) / 10, dialect: dialect.name };
+      if (status >= 500) log.error({ ...entry, err: error }, error instanceof IntegrityFailure || (error as { cause?: unknown })?.cause instanceof IntegrityFailure ? 'integrity failure' : 'request failed');
+      else log.info(entry, 'request');
+      if (log.isLevelEnabled('debug')) log.debug({ requestId, headers: redactHeaders(req.headers), url: redactUrl(req.url ?? '') }, 'request headers');
+    };
+    const sendError = (e: unknown): void => {
+      let error: ObscuraError;
+      if (isObscuraError(e)) error = e;
+      else error = new ObscuraError('InternalError', undefined, {}, { cause: e });
+      const cause = error.code === 'InternalError' ? (error.cause ?? e) : undefined;
+      finish(error.status, cause ?? (error.status >= 500 ? error : undefined));
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const headers: OutgoingHttpHeaders = { ...requestIdHeaders(dialect, requestId, options.hostId) };
+      if (req.method === 'HEAD' || error.status === 304) {
+        Object.assign(headers, renderErrorHeaders(dialect, error));
+        res.writeHead(error.status, headers);
+        res.end();
+      } else {
+        const body = renderErrorBody(dialect, error, requestId, options.hostId, resource);
+        res.writeHead(error.status, { ...headers, 'content-type': 'application/xml', 'content-length': String(body.length) });
+        res.end(body);
+      }
+      // A request whose body we did not read: drain a little, then let the connection go.
+      if (!req.readableEnded) {
+        req.resume();
+        res.shouldKeepAlive = false;
+      }
+    };
+    handle(req, res, requestId, (d) => (dialect = d), (op) => (operation = op), (r) => (resource = r))
+      .then((status) => finish(status))
+      .catch(sendError);
+  };
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    setDialect: (d: Dialect) => void,
+    setOperation: (o: OperationName) => void,
+    setResource: (r: string) => void,
+  ): Promise<number> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    setResource(safeResource(rawPath));
+    const addressing = resolveAddressing(rawPath, headerValue(req.headers, 'host'), options.domain);
+    const query = parseQuery(rawQuery);
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    const forwardedProto = headerValue(req.headers, 'x-forwarded-proto');
+    const isSecure = 'encrypted' in req.socket || (options.trustedProxies.has(remoteAddress) && forwardedProto?.toLowerCase() === 'https');
+    const wire: WireRequest = {
+      method: req.method ?? 'GET',
+      rawPath,
+      rawQuery,
+      query,
+      headers: req.headers,
+      ...addressing,
+      isSecure,
+      remoteAddress,
+    };
+    const name = route({
+      method: wire.method,
+      ...(wire.bucket !== undefined ? { bucket: wire.bucket } : {}),
+      ...(wire.key !== undefined ? { key: wire.key } : {}),
+      queryNames: [...query.keys()],
+      has: (h) => req.headers[h] !== undefined,
+      ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}),
+    });
+    setOperation(name);
+    if (name === 'ApiVersion') return answerApiVersion(res, wire, requestId);
+    if (name === 'PostObject') {
+      const bucket = wire.bucket !== undefined ? await services.metadata.getBucket(wire.bucket) : undefined;
+      if (!bucket) throw fail('NoSuchBucket', undefined, { bucketName: wire.bucket ?? '' });
+      return handlePostObject(req, res, wire, { services, requestId, bucket, lookupSecret: options.lookupSecret, renderKeyId: options.renderKeyId, hostId: options.hostId, setDialect, allowInsecureSse: options.allowInsecureSse });
+    }
+    const auth = authenticate(
+      { method: wire.method, rawPath, rawQuery, headers: req.headers, ...(wire.virtualBucket !== undefined ? { virtualBucket: wire.virtualBucket } : {}) },
+      options.lookupSecret,
+      services.now(),
+    );
+    const dialect = auth.dialect === 'obs' ? obsDialect : auth.dialect === 's3' ? s3Dialect : guessDialect(req);
+    setDialect(dialect);
+    if (name === 'Kms') {
+      if (!options.kmsHandler) throw fail('NotImplemented');
+      await options.kmsHandler(req, res, auth, requestId);
+      return res.statusCode;
+    }
+    if (carriesKeyMaterial(req) && !wire.isSecure && !options.allowInsecureSse) {
+      throw fail('InvalidRequest', 'Requests specifying Server Side Encryption with Customer provided keys or KMS keys must be made over a secure connection.');
+    }
+    const access = operationAccess[name];
+    let bucketRecord;
+    if (access !== 'none' && access !== 'service') {
+      bucketRecord = await services.metadata.getBucket(wire.bucket ?? '');
+      if (!bucketRecord) {
+        if (auth.accessKeyId === undefined) throw fail('AccessDenied');
+        throw fail('NoSuchBucket', undefined, { bucketName: wire.bucket ?? '' });
+      }
+      if (auth.accessKeyId === undefined || bucketRecord.owner !== auth.accessKeyId) throw fail('AccessDenied');
+    } else if (access === 'service' && auth.accessKeyId === undefined) {
+      throw fail('AccessDenied');
+    }
+    const { body, trailers, contentLength } = prepareBody(req, auth);
+    const ctx: OperationContext = {
+      ...services,
+      requestId,
+      principal: auth.accessKeyId,
+      ...(bucketRecord ? { bucketRecord } : {}),
+      body,
+      trailers,
+    };
+    const result = await invoke(name, wire, dialect, ctx, { renderKeyId: options.renderKeyId, ...(contentLength !== undefined ? { contentLength } : {}) });
+    return sendResult(req, res, dialect, requestId, result);
+  }
+
+  function answerApiVersion(res: ServerResponse, wire: WireRequest, requestId: string): Promise<number> {
+    return (async () => {
+      if (wire.bucket !== undefined) {
+        const bucket = await services.metadata.getBucket(wire.bucket);
+        if (!bucket) {
+          res.writeHead(404, { ...requestIdHeaders(obsDialect, requestId, options.hostId), 'x-obs-error-code': 'NoSuchBucket' });
+          res.end();
+          return 404;
+        }
+      }
+      res.writeHead(200, { ...requestIdHeaders(obsDialect, requestId, options.hostId), 'x-obs-api': '3.0' });
+      res.end();
+      return 200;
+    })();
+  }
+
+  function prepareBody(req: IncomingMessage, auth: AuthResult): { body: Readable; trailers: () => Record<string, string>; contentLength?: number } {
+    const declared = headerValue(req.headers, 'content-length');
+    let contentLength = declared !== undefined && /^\d{1,16}$/.test(declared) ? Number(declared) : undefined;
+    if (declared !== undefined && contentLength === undefined) throw fail('InvalidArgument', 'Content-Length is not a number.', { argumentName: 'Content-Length' });
+    const payload = auth.payload;
+    if (payload.kind === 'streaming-signed' || payload.kind === 'streaming-unsigned') {
+      const decodedHeader = headerValue(req.headers, 'x-amz-decoded-content-length');
+      const decodedLength = decodedHeader !== undefined && /^\d{1,16}$/.test(decodedHeader) ? Number(decodedHeader) : undefined;
+      if (decodedHeader !== undefined && decodedLength === undefined) throw fail('InvalidArgument', 'x-amz-decoded-content-length is not a number.');
+      const trailerHeader = headerValue(req.headers, 'x-amz-trailer');
+      const decoder = createAwsChunkedDecoder({
+        mode: payload.kind === 'streaming-signed' ? 'signed' : 'unsigned',
+        ...(payload.kind === 'streaming-signed'
+          ? { signingKey: payload.signingKey, seedSignature: payload.seedSignature, datetime: payload.datetime, scope: payload.scope }
+          : {}),
+        trailerNames: trailerHeader ? trailerHeader.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
+        ...(decodedLength !== undefined ? { decodedLength } : {}),
+      });
+      const body = pipeline(req, decoder, () => undefined) as unknown as Readable;
+      return { body, trailers: () => decoder.trailers, ...(decodedLength !== undefined ? { contentLength: decodedLength } : {}) };
+    }
+    if (payload.kind === 'sha256') {
+      const check = createPayloadHashCheck(payload.hex);
+      const body = pipeline(req, check, () => undefined) as unknown as Readable;
+      return { body, trailers: () => ({}), ...(contentLength !== undefined ? { contentLength } : {}) };
+    }
+    if (contentLength === undefined && headerValue(req.headers, 'transfer-encoding') === undefined) contentLength = 0;
+    return { body: req, trailers: () => ({}), ...(contentLength !== undefined ? { contentLength } : {}) };
+  }
+
+  async function sendResult(req: IncomingMessage, res: ServerResponse, dialect: Dialect, requestId: string, result: OperationResult): Promise<number> {
+    const status = result.status ?? 200;
+    const headers: OutgoingHttpHeaders = {
+      ...requestIdHeaders(dialect, requestId, options.hostId),
+      ...(result.headers ? renderResultHeaders(dialect, result.headers, options.renderKeyId) : {}),
+    };
+    const body = result.body;
+    if (body === undefined || req.method === 'HEAD' || status === 304 || status === 204) {
+      if (body instanceof Readable) body.destroy();
+      if (headers['content-length'] === undefined && status !== 304 && status !== 204) headers['content-length'] = '0';
+      res.writeHead(status, headers);
+      res.end();
+      return status;
+    }
+    if (Buffer.isBuffer(body)) {
+      res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+      res.end(body);
+      return status;
+    }
+    if (!(body instanceof Readable)) {
+      const xml = renderBody(dialect, body);
+      res.writeHead(status, { ...headers, 'content-type': 'application/xml', 'content-length': String(xml.length) });
+      res.end(xml);
+      return status;
+    }
+    // A stream: hold the headers until the first authenticated bytes (or the end) arrive, so an
+    // integrity failure in the first package still becomes a proper 500.
+    const iterator = body[Symbol.asyncIterator]();
+    let first: IteratorResult<Buffer>;
+    try {
+      first = (await iterator.next()) as IteratorResult<Buffer>;
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    res.writeHead(status, headers);
+    if (first.done) {
+      res.end();
+      return status;
+    }
+    if (!res.write(first.value)) await waitDrain(res);
+    try {
+      for (;;) {
+        const next = (await iterator.next()) as IteratorResult<Buffer>;
+        if (next.done) break;
+        if (!res.write(next.value)) await waitDrain(res);
+      }
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    res.end();
+    return status;
+  }
+}
+
+function waitDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.off('drain', onDrain);
+      reject(new Error('client went away'));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
+function safeResource(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    return rawPath;
+  }
+}
+
+/** Removes signatures and credentials from a URL before it is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:Signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|x-obs-security-token)=)[^&]*/gi, '$1[redacted]');
+}

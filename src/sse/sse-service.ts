@@ -1,0 +1,169 @@
+/**
+ * Chooses the encryption mode of a write (request, else bucket default, else service-managed),
+ * creates and seals object keys, and unseals them for reads. Calls crypto/ for the primitives and
+ * kms/ for data keys. Decides once, here, what a missing or wrong customer key means.
+ */
+import { fail } from '../errors/index.js';
+import type { BucketEncryption, SseRecord } from '../metadata/records.js';
+import {
+  generateObjectKey,
+  sealObjectKey,
+  unsealObjectKey,
+  UnsealError,
+  type KeyBinding,
+} from '../crypto/keys.js';
+import type { CustomerKey, SseReport, SseRequest } from './types.js';
+import type { Kms } from '../kms/kms.js';
+
+export interface ObjectIdentity {
+  bucket: string;
+  key: string;
+  versionId: string;
+}
+
+/** An object key ready for use, and the record that protects it at rest. */
+export interface PreparedKey {
+  objectKey: Buffer;
+  sse: SseRecord;
+}
+
+const MISSING_KEY_MESSAGE =
+  'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.';
+const NOT_APPLICABLE_MESSAGE = 'The encryption parameters are not applicable to this object.';
+
+export class SseService {
+  constructor(
+    private readonly serviceMasterKey: Buffer,
+    private readonly kms: Kms | undefined,
+  ) {}
+
+  /**
+   * The mode a write ends up with: the request's own, else the bucket default, else none
+   * (still encrypted with the service master key). Refuses SSE-C where the bucket blocks it.
+   */
+  effectiveRequest(request: SseRequest, bucketDefault: BucketEncryption | undefined): SseRequest {
+    if (request.kind === 'sse-c' && bucketDefault?.blockedEncryptionTypes?.includes('SSE-C')) {
+      throw fail('AccessDenied', 'Requests specifying Server Side Encryption with Customer provided keys are blocked for this bucket.');
+    }
+    if (request.kind !== 'none' || bucketDefault === undefined) return request;
+    if (bucketDefault.algorithm === 'AES256') return { kind: 'sse-s3' };
+    return {
+      kind: 'sse-kms',
+      ...(bucketDefault.kmsKeyId !== undefined ? { keyId: bucketDefault.kmsKeyId } : {}),
+      ...(bucketDefault.projectId !== undefined ? { projectId: bucketDefault.projectId } : {}),
+    };
+  }
+
+  /** A fresh object key for a new object version, sealed as the request asks. */
+  async prepareWrite(request: SseRequest, identity: ObjectIdentity): Promise<PreparedKey> {
+    const objectKey = generateObjectKey();
+    return { objectKey, sse: await this.seal(objectKey, request, identity) };
+  }
+
+  /** Seals an existing object key under a (possibly different) mode and identity: copy without decrypting. */
+  async seal(objectKey: Buffer, request: SseRequest, identity: ObjectIdentity): Promise<SseRecord> {
+    switch (request.kind) {
+      case 'none':
+      case 'sse-s3': {
+        const mode = request.kind === 'none' ? 'none' : 'sse-s3';
+        return { mode, sealedObjectKey: sealObjectKey(this.serviceMasterKey, objectKey, binding(mode, identity)).toString('base64') };
+      }
+      case 'sse-c':
+        return {
+          mode: 'sse-c',
+          sealedObjectKey: sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity)).toString('base64'),
+          customerKeyMd5: request.customer.keyMd5,
+        };
+      case 'sse-kms': {
+        const kms = this.requireKms();
+        const context = kmsContext(identity, request.context);
+        const dataKey = await kms.generateDataKey(request.keyId, context);
+        try {
+          return {
+            mode: 'sse-kms',
+            sealedObjectKey: sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity)).toString('base64'),
+            kms: {
+              keyId: dataKey.keyId,
+              keyVersion: dataKey.keyVersion,
+              wrappedDataKey: dataKey.wrapped.toString('base64'),
+              ...(request.context !== undefined ? { context: request.context } : {}),
+              ...(request.projectId !== undefined ? { projectId: request.projectId } : {}),
+            },
+          };
+        } finally {
+          dataKey.plaintext.fill(0);
+        }
+      }
+    }
+  }
+
+  /**
+   * Unseals the object key of a stored version. `customer` is the customer key sent with the
+   * read. Missing key on an SSE-C object: 400 InvalidRequest; key on a non-SSE-C object: 400;
+   * wrong key: 403 AccessDenied, through the same code path whatever byte differs.
+   */
+  async openRead(sse: SseRecord, identity: ObjectIdentity, customer: CustomerKey | undefined): Promise<Buffer> {
+    if (sse.mode === 'sse-c') {
+      if (customer === undefined) throw fail('InvalidRequest', MISSING_KEY_MESSAGE);
+      try {
+        return unsealObjectKey(customer.key, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-c', identity));
+      } catch (e) {
+        if (e instanceof UnsealError) throw fail('AccessDenied', 'The provided customer key does not match the key the object was stored with.');
+        throw e;
+      }
+    }
+    if (customer !== undefined) throw fail('InvalidRequest', NOT_APPLICABLE_MESSAGE);
+    try {
+      if (sse.mode === 'sse-kms') {
+        if (!sse.kms) throw new UnsealError();
+        const kms = this.requireKms();
+        const dataKey = await kms.decryptDataKey(sse.kms.keyId, Buffer.from(sse.kms.wrappedDataKey, 'base64'), kmsContext(identity, sse.kms.context));
+        try {
+          return unsealObjectKey(dataKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-kms', identity));
+        } finally {
+          dataKey.fill(0);
+        }
+      }
+      return unsealObjectKey(this.serviceMasterKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding(sse.mode, identity));
+    } catch (e) {
+      if (e instanceof UnsealError) {
+        // A service-sealed key that does not open means tampering or a moved record.
+        throw fail('InternalError', undefined, undefined, new IntegrityFailure('sealed object key does not open', e));
+      }
+      throw e;
+    }
+  }
+
+  report(sse: SseRecord): SseReport {
+    return {
+      mode: sse.mode,
+      ...(sse.kms ? { kmsKeyId: sse.kms.keyId } : {}),
+      ...(sse.kms?.context !== undefined ? { kmsContext: sse.kms.context } : {}),
+      ...(sse.kms?.projectId !== undefined ? { projectId: sse.kms.projectId } : {}),
+      ...(sse.customerKeyMd5 !== undefined ? { customerKeyMd5: sse.customerKeyMd5 } : {}),
+    };
+  }
+
+  private requireKms(): Kms {
+    if (!this.kms) throw fail('NotImplemented', 'SSE-KMS is not enabled on this server.');
+    return this.kms;
+  }
+}
+
+/** Marks a cause as an integrity failure so the edge logs it as such. */
+export class IntegrityFailure extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'IntegrityFailure';
+  }
+}
+
+function binding(mode: KeyBinding['mode'], identity: ObjectIdentity): KeyBinding {
+  return { mode, bucket: identity.bucket, key: identity.key, versionId: identity.versionId };
+}
+
+/** The KMS encryption context: the client's (if any) plus the object's identity, canonicalised by the KMS. */
+function kmsContext(identity: ObjectIdentity, clientContext: string | undefined): Record<string, string> {
+  const context: Record<string, string> = clientContext === undefined ? {} : (JSON.parse(Buffer.from(clientContext, 'base64').toString('utf8')) as Record<string, string>);
+  return { ...context, 'obscura:bucket': identity.bucket, 'obscura:object': identity.key };
+}
