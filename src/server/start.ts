@@ -1,0 +1,177 @@
+/**
+ * Starts Obscura: the only place that chooses implementations. Opens the stores, collects orphans
+ * and temporary files left by a crash, loads credentials, keys and the TLS certificate, listens on
+ * HTTP and HTTPS, and drains in-flight requests on shutdown.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
+import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { SseService } from '../sse/sse-service.js';
+import { BlobReaper } from '../operations/blob-reaper.js';
+import { defaultLimits, type Services } from '../operations/context.js';
+import { createRequestHandler } from './request-pipeline.js';
+import type { ServerConfig } from './config.js';
+import { ensureDir, loadOrCreateCredentials, loadOrCreateServiceMasterKey } from './credentials.js';
+import { loadOrCreateCertificate } from './tls-cert.js';
+import { logRedactPaths } from './redact.js';
+import type { Dialect } from '../dialects/dialect.js';
+
+export interface RunningServer {
+  httpUrl: string;
+  httpsUrl?: string;
+  accessKey: string;
+  secretKey: string;
+  certFingerprint?: string;
+  certPath?: string;
+  log: Logger;
+  /** Stops accepting, waits for in-flight requests (up to the grace time), closes the stores. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (default: stderr). */
+  logDestination?: NodeJS.WritableStream;
+}
+
+/** Removes blobs no record references (a crash between blob write and metadata commit). */
+async function collectOrphans(blobs: BlobStore, metadata: MetadataStore, log: Logger): Promise<number> {
+  const referenced = new Set<string>();
+  for await (const locator of metadata.referencedLocators()) referenced.add(locator);
+  let removed = 0;
+  for await (const locator of blobs.list()) {
+    if (!referenced.has(locator)) {
+      await blobs.delete(locator);
+      removed++;
+    }
+  }
+  if (removed) log.info({ removed }, 'removed orphan blobs');
+  return removed;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const log = pino(
+    { level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { pid: process.pid } },
+    (options.logDestination ?? pino.destination({ fd: 2, sync: false })) as pino.DestinationStream,
+  );
+  await ensureDir(config.dataDir);
+  await ensureDir(config.configDir);
+  const credentials = config.accessKey !== undefined && config.secretKey !== undefined
+    ? { accessKey: config.accessKey, secretKey: config.secretKey }
+    : await loadOrCreateCredentials(config.configDir);
+  const masterKey = await loadOrCreateServiceMasterKey(config.configDir);
+  const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
+  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const temporary = await blobs.cleanTemporary();
+  if (temporary) log.info({ removed: temporary }, 'removed temporary files left by a crash');
+  await collectOrphans(blobs, metadata, log);
+
+  const services: Services = {
+    metadata,
+    blobs,
+    sse: new SseService(masterKey, undefined),
+    reaper: new BlobReaper(blobs, log),
+    limits: defaultLimits,
+    region: config.region,
+    log,
+    now: () => Date.now(),
+    randomId: (bytes = 16) => randomBytes(bytes).toString('hex'),
+  };
+  const secrets = new Map([[credentials.accessKey, credentials.secretKey]]);
+  const renderKeyId = (dialect: Dialect, keyId: string): string =>
+    dialect.name === 'obs' ? `${config.region}:${credentials.accessKey}:key/${keyId}` : `arn:aws:kms:${config.region}:000000000000:key/${keyId}`;
+  const handler = createRequestHandler({
+    services,
+    domain: config.domain,
+    lookupSecret: (id) => secrets.get(id),
+    allowInsecureSse: config.allowInsecureSse,
+    trustedProxies: new Set(config.trustedProxies),
+    renderKeyId,
+    hostId: randomBytes(12).toString('base64'),
+  });
+
+  const servers: Server[] = [];
+  const httpServer = createHttpServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, handler);
+  servers.push(httpServer);
+  const httpAddress = await listen(httpServer, config.httpPort, config.host);
+  const host = urlHost(config.host);
+  const running: RunningServer = {
+    httpUrl: `http://${host}:${httpAddress.port}`,
+    accessKey: credentials.accessKey,
+    secretKey: credentials.secretKey,
+    log,
+    close: async () => undefined,
+  };
+  if (config.httpsPort >= 0) {
+    let cert: string;
+    let key: string;
+    if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+      cert = await readFile(config.tlsCert, 'utf8');
+      key = await readFile(config.tlsKey, 'utf8');
+    } else {
+      const generated = await loadOrCreateCertificate(config.configDir, {
+        commonName: 'obscura',
+        dnsNames: ['localhost', config.domain, `*.${config.domain}`],
+        ipAddresses: ['127.0.0.1', '::1'],
+      });
+      cert = generated.certPem;
+      key = generated.keyPem;
+      running.certFingerprint = generated.fingerprint256;
+      running.certPath = generated.certPath;
+    }
+    const httpsServer = createHttpsServer({ cert, key, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, handler);
+    servers.push(httpsServer);
+    const httpsAddress = await listen(httpsServer, config.httpsPort, config.host);
+    running.httpsUrl = `https://${host}:${httpsAddress.port}`;
+  }
+  let closing: Promise<void> | undefined;
+  running.close = () => {
+    closing ??= (async () => {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              const force = setTimeout(() => s.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+              force.unref();
+              s.close(() => {
+                clearTimeout(force);
+                resolve();
+              });
+              s.closeIdleConnections();
+            }),
+        ),
+      );
+      await services.reaper.flush();
+      await metadata.close();
+      await blobs.close();
+      masterKey.fill(0);
+      log.info('stopped');
+      log.flush();
+    })();
+    return closing;
+  };
+  log.info({ http: running.httpUrl, https: running.httpsUrl, dataDir: config.dataDir }, 'listening');
+  return running;
+}
