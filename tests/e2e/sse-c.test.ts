@@ -1,0 +1,242 @@
+/**
+ * SSE-C on all eight APIs (PUT, POST, GET, HEAD, Copy source and target, InitiateMultipart,
+ * UploadPart, UploadPartCopy) through @aws-sdk/client-s3 and esdk-obs-nodejs, plus SSE-S3 and
+ * the errors clients expect. The server runs with --allow-insecure-sse (loopback); the transport
+ * rule itself is tested without it.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
+import { obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
+
+let server: TestServer;
+let s3: S3Client;
+let obs: ObsClientInstance;
+
+const keyA = randomBytes(32);
+const keyB = randomBytes(32);
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
+const sseA = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: keyA.toString('base64'), SSECustomerKeyMD5: md5(keyA) };
+const sseB = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: keyB.toString('base64'), SSECustomerKeyMD5: md5(keyB) };
+const copySseA = { CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: keyA.toString('base64'), CopySourceSSECustomerKeyMD5: md5(keyA) };
+
+async function bodyBytes(body: unknown): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+async function expectError(p: Promise<unknown>, status: number, code?: string): Promise<void> {
+  await assert.rejects(p, (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
+    assert.equal(e.$metadata?.httpStatusCode, status);
+    if (code) assert.equal(e.name, code);
+    return true;
+  });
+}
+
+async function newBucket(): Promise<string> {
+  const bucket = uniqueBucket('ssec');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+before(async () => {
+  server = await startTestServer();
+  s3 = s3Client(server);
+  obs = obsClient(server);
+});
+
+after(async () => {
+  s3?.destroy();
+  obs?.close();
+  await server.stop();
+  await server.cleanup();
+});
+
+describe('SSE-C through the AWS SDK', () => {
+  test('PUT, GET and HEAD with the key; no key is 400, a wrong key 403; responses echo the MD5, never the key', async () => {
+    const bucket = await newBucket();
+    const data = randomBytes(150_000);
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'secret', Body: data, ...sseA }));
+    assert.equal(put.SSECustomerAlgorithm, 'AES256');
+    assert.equal(put.SSECustomerKeyMD5, md5(keyA));
+    assert.notEqual(put.ETag, `"${createHash('md5').update(data).digest('hex')}"`, 'under SSE-C the ETag is not the MD5');
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret', ...sseA }));
+    assert.deepEqual(await bodyBytes(got.Body), data);
+    assert.equal(got.SSECustomerKeyMD5, md5(keyA));
+    assert.equal(got.ETag, put.ETag, 'the ETag is stable');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'secret', ...sseA }));
+    assert.equal(head.ContentLength, data.length);
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret' })), 400, 'InvalidRequest');
+    await expectError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'secret' })), 400);
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret', ...sseB })), 403, 'AccessDenied');
+    await expectError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'secret', ...sseB })), 403);
+    const range = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret', Range: 'bytes=65530-131080', ...sseA }));
+    assert.deepEqual(await bodyBytes(range.Body), data.subarray(65530, 131081));
+  });
+
+  test('a wrong key is refused the same way whichever byte differs', async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...sseA }));
+    for (const index of [0, 15, 31]) {
+      const wrong = Buffer.from(keyA);
+      wrong[index] = wrong[index]! ^ 1;
+      await assert.rejects(
+        s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', SSECustomerAlgorithm: 'AES256', SSECustomerKey: wrong.toString('base64'), SSECustomerKeyMD5: md5(wrong) })),
+        (e: { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode === 403 && e.name === 'AccessDenied',
+      );
+    }
+  });
+
+  test('SSE-C headers on an object that is not SSE-C are refused with 400', async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'p' }));
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain', ...sseA })), 400);
+  });
+
+  test('copy: encrypted→encrypted under a new key (rotation by copy-to-self), encrypted→plain, plain→encrypted', async () => {
+    const bucket = await newBucket();
+    const data = randomBytes(70_000);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'rot', Body: data, ...sseA }));
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'rot', CopySource: `${bucket}/rot`, ...copySseA, ...sseB }));
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'rot', ...sseA })), 403);
+    assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'rot', ...sseB }))).Body), data);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'plain', CopySource: `${bucket}/rot`, CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: keyB.toString('base64'), CopySourceSSECustomerKeyMD5: md5(keyB) }));
+    assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain' }))).Body), data);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'enc-again', CopySource: `${bucket}/plain`, ...sseA }));
+    assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'enc-again', ...sseA }))).Body), data);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'to-s3', CopySource: `${bucket}/enc-again`, ...copySseA, ServerSideEncryption: 'AES256' }));
+    const s3mode = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'to-s3' }));
+    assert.equal(s3mode.ServerSideEncryption, 'AES256');
+    assert.deepEqual(await bodyBytes(s3mode.Body), data);
+    await expectError(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'x', CopySource: `${bucket}/enc-again` })), 400);
+  });
+
+  test('multipart: initiate, UploadPart and UploadPartCopy with the key; parts without it or with another are refused', async () => {
+    const bucket = await newBucket();
+    const src = randomBytes(6 * 1024 * 1024);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: src, ...sseB }));
+    const init = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp', ...sseA }));
+    assert.equal(init.SSECustomerKeyMD5, md5(keyA));
+    const part1 = randomBytes(5 * 1024 * 1024);
+    await expectError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: part1 })), 400);
+    await expectError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: part1, ...sseB })), 403);
+    const p1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: part1, ...sseA }));
+    const p2 = await s3.send(new UploadPartCopyCommand({
+      Bucket: bucket, Key: 'mp', UploadId: init.UploadId, PartNumber: 2, CopySource: `${bucket}/src`, CopySourceRange: 'bytes=1000-1999',
+      ...sseA, CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: keyB.toString('base64'), CopySourceSSECustomerKeyMD5: md5(keyB),
+    }));
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult?.ETag }] } }));
+    assert.match(done.ETag ?? '', /-2"$/);
+    const expected = Buffer.concat([part1, src.subarray(1000, 2000)]);
+    assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', ...sseA }))).Body), expected);
+    const across = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', Range: `bytes=${part1.length - 5}-${part1.length + 4}`, ...sseA }));
+    assert.deepEqual(await bodyBytes(across.Body), expected.subarray(part1.length - 5, part1.length + 5));
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 400);
+  });
+
+  test('SSE-S3: AES256 accepted on PUT, Copy and Initiate, reported on PUT, GET and HEAD, ETag stays the MD5', async () => {
+    const bucket = await newBucket();
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 's3', Body: 'managed', ServerSideEncryption: 'AES256' }));
+    assert.equal(put.ServerSideEncryption, 'AES256');
+    assert.equal(put.ETag, `"${createHash('md5').update('managed').digest('hex')}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 's3' }));
+    assert.equal(got.ServerSideEncryption, 'AES256');
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 's3' }))).ServerSideEncryption, 'AES256');
+    const init = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp3', ServerSideEncryption: 'AES256' }));
+    assert.equal(init.ServerSideEncryption, 'AES256');
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/s3`, ServerSideEncryption: 'AES256' }));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy' }))).ServerSideEncryption, 'AES256');
+    await expectError(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'both', Body: 'x', ServerSideEncryption: 'AES256', ...sseA })), 400, 'InvalidArgument');
+  });
+});
+
+describe('SSE-C through esdk-obs-nodejs (OBS dialect)', () => {
+  test('putObject, getObject, getObjectMetadata and copyObject with SseC/SseCKey and CopySourceSseC/CopySourceSseCKey', async () => {
+    const bucket = uniqueBucket('obsssec');
+    assert.ok((await obs.createBucket({ Bucket: bucket })).CommonMsg.Status < 300);
+    const put = await obs.putObject({ Bucket: bucket, Key: 'c.txt', Body: 'customer keyed', SseC: 'AES256', SseCKey: keyA });
+    assert.ok(put.CommonMsg.Status < 300, put.CommonMsg.Message);
+    assert.equal(put.InterfaceResult.SseC, 'AES256');
+    assert.equal(put.InterfaceResult.SseCKeyMd5, md5(keyA));
+    const got = await obs.getObject({ Bucket: bucket, Key: 'c.txt', SseC: 'AES256', SseCKey: keyA });
+    assert.equal(String(got.InterfaceResult.Content), 'customer keyed');
+    const noKey = await obs.getObject({ Bucket: bucket, Key: 'c.txt' });
+    assert.equal(noKey.CommonMsg.Status, 400);
+    const wrong = await obs.getObject({ Bucket: bucket, Key: 'c.txt', SseC: 'AES256', SseCKey: keyB });
+    assert.equal(wrong.CommonMsg.Status, 403);
+    const meta = await obs.getObjectMetadata({ Bucket: bucket, Key: 'c.txt', SseC: 'AES256', SseCKey: keyA });
+    assert.equal(meta.CommonMsg.Status, 200);
+    assert.equal(meta.InterfaceResult.SseC, 'AES256');
+    const copy = await obs.copyObject({ Bucket: bucket, Key: 'd.txt', CopySource: `${bucket}/c.txt`, CopySourceSseC: 'AES256', CopySourceSseCKey: keyA, SseC: 'AES256', SseCKey: keyB });
+    assert.ok(copy.CommonMsg.Status < 300, copy.CommonMsg.Message);
+    const d = await obs.getObject({ Bucket: bucket, Key: 'd.txt', SseC: 'AES256', SseCKey: keyB });
+    assert.equal(String(d.InterfaceResult.Content), 'customer keyed');
+  });
+
+  test('multipart with SseC on initiate, uploadPart and copyPart', async () => {
+    const bucket = uniqueBucket('obsssec');
+    await obs.createBucket({ Bucket: bucket });
+    await obs.putObject({ Bucket: bucket, Key: 'src', Body: 'abcdefghij', SseC: 'AES256', SseCKey: keyB });
+    const init = await obs.initiateMultipartUpload({ Bucket: bucket, Key: 'mp', SseC: 'AES256', SseCKey: keyA });
+    assert.ok(init.CommonMsg.Status < 300, init.CommonMsg.Message);
+    const uploadId = init.InterfaceResult.UploadId;
+    const part1 = randomBytes(5 * 1024 * 1024);
+    const p1 = await obs.uploadPart({ Bucket: bucket, Key: 'mp', UploadId: uploadId, PartNumber: 1, Body: part1, SseC: 'AES256', SseCKey: keyA });
+    assert.ok(p1.CommonMsg.Status < 300, p1.CommonMsg.Message);
+    const p2 = await obs.copyPart({ Bucket: bucket, Key: 'mp', UploadId: uploadId, PartNumber: 2, CopySource: `${bucket}/src`, CopySourceRange: 'bytes=2-5', SseC: 'AES256', SseCKey: keyA, CopySourceSseC: 'AES256', CopySourceSseCKey: keyB });
+    assert.ok(p2.CommonMsg.Status < 300, p2.CommonMsg.Message);
+    const done = await obs.completeMultipartUpload({ Bucket: bucket, Key: 'mp', UploadId: uploadId, Parts: [{ PartNumber: 1, ETag: p1.InterfaceResult.ETag }, { PartNumber: 2, ETag: p2.InterfaceResult.ETag }] });
+    assert.ok(done.CommonMsg.Status < 300, done.CommonMsg.Message);
+    const got = await obs.getObject({ Bucket: bucket, Key: 'mp', SseC: 'AES256', SseCKey: keyA, Range: `bytes=${part1.length - 2}-${part1.length + 3}` });
+    assert.equal(Buffer.from(got.InterfaceResult.Content).toString('latin1'), Buffer.concat([part1.subarray(-2), Buffer.from('cdef')]).toString('latin1'));
+  });
+
+  test('SSE-OBS (x-obs-server-side-encryption: AES256) is reported', async () => {
+    const bucket = uniqueBucket('obsssec');
+    await obs.createBucket({ Bucket: bucket });
+    // In the OBS dialect esdk sends SseKms verbatim as x-obs-server-side-encryption.
+    const put = await obs.putObject({ Bucket: bucket, Key: 'o', Body: 'service managed', SseKms: 'AES256' });
+    assert.ok(put.CommonMsg.Status < 300, put.CommonMsg.Message);
+    assert.equal(put.InterfaceResult.SseKms, 'AES256');
+    const meta = await obs.getObjectMetadata({ Bucket: bucket, Key: 'o' });
+    assert.equal(meta.InterfaceResult.SseKms, 'AES256');
+    const got = await obs.getObject({ Bucket: bucket, Key: 'o' });
+    assert.equal(String(got.InterfaceResult.Content), 'service managed');
+    assert.equal(got.InterfaceResult.SseKms, 'AES256');
+  });
+});
+
+describe('transport', () => {
+  test('SSE-C over plain HTTP is refused unless allowed, and accepted over HTTPS', async () => {
+    const strict = await startTestServer({ allowInsecureSse: false });
+    try {
+      const plain = s3Client(strict);
+      const bucket = uniqueBucket('tls');
+      await plain.send(new CreateBucketCommand({ Bucket: bucket }));
+      await assert.rejects(plain.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...sseA })), (e: { $metadata?: { httpStatusCode?: number }; message?: string }) => e.$metadata?.httpStatusCode === 400 && /secure connection/.test(e.message ?? ''));
+      const secure = s3Client(strict, { secure: true });
+      await secure.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'over tls', ...sseA }));
+      const got = await secure.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ...sseA }));
+      assert.equal((await bodyBytes(got.Body)).toString(), 'over tls');
+      plain.destroy();
+      secure.destroy();
+    } finally {
+      await strict.stop();
+      await strict.cleanup();
+    }
+  });
+});
