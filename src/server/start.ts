@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';

@@ -76,7 +76,7 @@ describe('buckets', () => {
     assert.ok(list.Buckets?.some((b) => b.Name === bucket));
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     const loc = await s3.send(new GetBucketLocationCommand({ Bucket: bucket }));
-    assert.ok(loc.LocationConstraint === undefined || loc.LocationConstraint === '' || loc.LocationConstraint === null);
+    assert.ok(!loc.LocationConstraint);
     await expectError(s3.send(new CreateBucketCommand({ Bucket: bucket })), 'BucketAlreadyOwnedByYou', 409);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     await expectError(s3.send(new HeadBucketCommand({ Bucket: bucket })), '', 404);

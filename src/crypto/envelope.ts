@@ -1,0 +1,300 @@
+/**
+ * Content envelope, format version 1 (docs/FORMAT.md): a fixed header, then the plaintext cut in
+ * packages, each sealed with AES-256-GCM under a nonce made of a per-envelope random prefix, the
+ * package counter and a final-package flag, with the header as associated data. Pure: streams
+ * over Buffers, node:crypto only, no I/O.
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { systemRandom, type RandomSource } from './random.js';
+
+/** Persisted format constant: the envelope version byte. */
+export const ENVELOPE_VERSION = 1;
+/** Persisted format constant: algorithm id 1 = AES-256-GCM. */
+export const ALGORITHM_AES_256_GCM = 1;
+/** Default plaintext bytes per package (a header field, so other sizes stay readable). */
+export const DEFAULT_PACKAGE_BYTES = 65536;
+export const TAG_BYTES = 16;
+/** Persisted format constant: random nonce prefix length. */
+export const NONCE_PREFIX_BYTES = 7;
+/** version(1) algorithm(1) log2(packageBytes)(1) reserved(1) noncePrefix(7) reserved(5) = 16. */
+export const HEADER_BYTES = 16;
+/** 2^32 packages at most (the counter is 32 bits). */
+export const MAX_PACKAGES = 2 ** 32;
+
+const MIN_LOG2 = 4;
+const MAX_LOG2 = 24;
+
+/** Authentication failed, or the envelope is malformed, truncated or extended. Reveals nothing else. */
+export class IntegrityError extends Error {
+  constructor(message = 'envelope failed authentication') {
+    super(message);
+    this.name = 'IntegrityError';
+  }
+}
+
+/** Counters for metrics and tests: packages decrypted since start. */
+export const decryptStats = { packages: 0 };
+
+function log2Of(packageBytes: number): number {
+  const log2 = Math.log2(packageBytes);
+  if (!Number.isInteger(log2) || log2 < MIN_LOG2 || log2 > MAX_LOG2) throw new RangeError(`package size must be a power of two between 2^${MIN_LOG2} and 2^${MAX_LOG2}`);
+  return log2;
+}
+
+export function encodeHeader(packageBytes: number, noncePrefix: Buffer): Buffer {
+  if (noncePrefix.length !== NONCE_PREFIX_BYTES) throw new RangeError('nonce prefix must be 7 bytes');
+  const header = Buffer.alloc(HEADER_BYTES);
+  header[0] = ENVELOPE_VERSION;
+  header[1] = ALGORITHM_AES_256_GCM;
+  header[2] = log2Of(packageBytes);
+  noncePrefix.copy(header, 4);
+  return header;
+}
+
+interface ParsedHeader {
+  packageBytes: number;
+  noncePrefix: Buffer;
+}
+
+function parseHeader(header: Buffer): ParsedHeader {
+  if (header.length !== HEADER_BYTES || header[0] !== ENVELOPE_VERSION || header[1] !== ALGORITHM_AES_256_GCM || header[3] !== 0) {
+    throw new IntegrityError('unknown or damaged envelope header');
+  }
+  const log2 = header[2]!;
+  if (log2 < MIN_LOG2 || log2 > MAX_LOG2) throw new IntegrityError('unknown or damaged envelope header');
+  for (let i = 4 + NONCE_PREFIX_BYTES; i < HEADER_BYTES; i++) if (header[i] !== 0) throw new IntegrityError('unknown or damaged envelope header');
+  return { packageBytes: 2 ** log2, noncePrefix: header.subarray(4, 4 + NONCE_PREFIX_BYTES) };
+}
+
+function nonceFor(prefix: Buffer, counter: number, isFinal: boolean): Buffer {
+  const nonce = Buffer.allocUnsafe(12);
+  prefix.copy(nonce, 0);
+  nonce.writeUInt32BE(counter, NONCE_PREFIX_BYTES);
+  nonce[11] = isFinal ? 1 : 0;
+  return nonce;
+}
+
+/** Number of packages for a plaintext length (an empty plaintext is one empty final package). */
+export function packageCount(plainBytes: number, packageBytes = DEFAULT_PACKAGE_BYTES): number {
+  return plainBytes === 0 ? 1 : Math.ceil(plainBytes / packageBytes);
+}
+
+/** Total envelope length for a plaintext length. */
+export function cipherSize(plainBytes: number, packageBytes = DEFAULT_PACKAGE_BYTES): number {
+  return HEADER_BYTES + plainBytes + packageCount(plainBytes, packageBytes) * TAG_BYTES;
+}
+
+export interface RangePlan {
+  firstPackage: number;
+  lastPackage: number;
+  /** Offset in the envelope, after the header, of the first byte of firstPackage. */
+  cipherStart: number;
+  /** Offset in the envelope, after the header, of the last byte (tag included) of lastPackage. */
+  cipherEnd: number;
+  /** Plaintext bytes to drop from the start of the first decrypted package. */
+  skipBytes: number;
+  /** Plaintext bytes to deliver. */
+  takeBytes: number;
+}
+
+/** Maps an inclusive plaintext range (already validated: 0 <= first <= last < plainBytes) to packages. */
+export function planRange(plainBytes: number, first: number, last: number, packageBytes = DEFAULT_PACKAGE_BYTES): RangePlan {
+  if (!(first >= 0 && first <= last && last < plainBytes)) throw new RangeError('range outside the plaintext');
+  const stride = packageBytes + TAG_BYTES;
+  const firstPackage = Math.floor(first / packageBytes);
+  const lastPackage = Math.floor(last / packageBytes);
+  const lastPackagePlain = Math.min(packageBytes, plainBytes - lastPackage * packageBytes);
+  return {
+    firstPackage,
+    lastPackage,
+    cipherStart: firstPackage * stride,
+    cipherEnd: lastPackage * stride + lastPackagePlain + TAG_BYTES - 1,
+    skipBytes: first - firstPackage * packageBytes,
+    takeBytes: last - first + 1,
+  };
+}
+
+/**
+ * Encrypts a plaintext stream into an envelope. Holds at most one package of plaintext; input
+ * chunks of any size and alignment are accepted.
+ */
+export function createEncryptStream(contentKey: Buffer, options: { packageBytes?: number; random?: RandomSource } = {}): Transform {
+  const packageBytes = options.packageBytes ?? DEFAULT_PACKAGE_BYTES;
+  const noncePrefix = (options.random ?? systemRandom)(NONCE_PREFIX_BYTES);
+  const header = encodeHeader(packageBytes, noncePrefix);
+  const key = Buffer.from(contentKey);
+  let counter = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let headerSent = false;
+
+  const seal = (stream: Transform, plain: Buffer, isFinal: boolean): void => {
+    if (counter >= MAX_PACKAGES) throw new RangeError('envelope exceeds the maximum number of packages');
+    const cipher = createCipheriv('aes-256-gcm', key, nonceFor(noncePrefix, counter, isFinal));
+    cipher.setAAD(header);
+    const body = cipher.update(plain);
+    cipher.final();
+    stream.push(body);
+    stream.push(cipher.getAuthTag());
+    counter++;
+  };
+
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      try {
+        if (!headerSent) {
+          this.push(header);
+          headerSent = true;
+        }
+        let data = chunk;
+        // A package is sealed only once a byte beyond it is known to exist, so the last one is
+        // always sealed in flush with the final flag.
+        if (pendingBytes > 0) {
+          const need = packageBytes - pendingBytes;
+          if (data.length <= need) {
+            pending.push(data);
+            pendingBytes += data.length;
+            return callback();
+          }
+          pending.push(data.subarray(0, need));
+          seal(this, Buffer.concat(pending, packageBytes), false);
+          pending = [];
+          pendingBytes = 0;
+          data = data.subarray(need);
+        }
+        while (data.length > packageBytes) {
+          seal(this, data.subarray(0, packageBytes), false);
+          data = data.subarray(packageBytes);
+        }
+        if (data.length > 0) {
+          pending.push(data);
+          pendingBytes = data.length;
+        }
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+    flush(callback: TransformCallback) {
+      try {
+        if (!headerSent) {
+          this.push(header);
+          headerSent = true;
+        }
+        seal(this, pendingBytes === 0 ? Buffer.alloc(0) : Buffer.concat(pending, pendingBytes), true);
+        pending = [];
+        key.fill(0);
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+  });
+}
+
+export type DecryptStream = Transform & { packagesDecrypted: number };
+
+/**
+ * Decrypts an envelope, or the packages of a range plan. Input: the header followed by the
+ * ciphertext of packages firstPackage..lastPackage. Output: exactly the plaintext requested.
+ * No byte of a package is released before its tag verifies.
+ */
+export function createDecryptStream(contentKey: Buffer, options: { plainBytes: number; range?: RangePlan }): DecryptStream {
+  const key = Buffer.from(contentKey);
+  const { plainBytes, range } = options;
+  let parsed: ParsedHeader | undefined;
+  let headerParts: Buffer[] = [];
+  let headerBytes = 0;
+  let header: Buffer | undefined;
+  let counter = 0;
+  let lastPackage = 0;
+  let finalIndex = 0;
+  let skip = range?.skipBytes ?? 0;
+  let remaining = range ? range.takeBytes : plainBytes;
+  let buffered: Buffer[] = [];
+  let bufferedBytes = 0;
+  let done = false;
+
+  const expectedLength = (index: number): number => {
+    const plain = index === finalIndex ? plainBytes - index * parsed!.packageBytes : parsed!.packageBytes;
+    return plain + TAG_BYTES;
+  };
+
+  const open = (stream: DecryptStream, sealed: Buffer): void => {
+    const index = counter;
+    const isFinal = index === finalIndex;
+    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(parsed!.noncePrefix, index, isFinal));
+    decipher.setAAD(header!);
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    let plain: Buffer;
+    try {
+      plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+      decipher.final();
+    } catch {
+      throw new IntegrityError();
+    }
+    stream.packagesDecrypted++;
+    decryptStats.packages++;
+    counter++;
+    if (skip > 0) {
+      plain = plain.subarray(Math.min(skip, plain.length));
+      skip = 0;
+    }
+    if (plain.length > remaining) plain = plain.subarray(0, remaining);
+    remaining -= plain.length;
+    if (plain.length > 0) stream.push(plain);
+    if (index === lastPackage) done = true;
+  };
+
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      try {
+        let data = chunk;
+        if (!header) {
+          const need = HEADER_BYTES - headerBytes;
+          headerParts.push(data.subarray(0, need));
+          headerBytes += Math.min(need, data.length);
+          data = data.subarray(need);
+          if (headerBytes < HEADER_BYTES) return callback();
+          header = Buffer.concat(headerParts, HEADER_BYTES);
+          headerParts = [];
+          parsed = parseHeader(header);
+          finalIndex = packageCount(plainBytes, parsed.packageBytes) - 1;
+          counter = range?.firstPackage ?? 0;
+          lastPackage = range?.lastPackage ?? finalIndex;
+          if (lastPackage > finalIndex) throw new IntegrityError('range beyond the envelope');
+        }
+        while (data.length > 0) {
+          if (done) throw new IntegrityError('trailing bytes after the last package');
+          const want = expectedLength(counter);
+          if (bufferedBytes === 0 && data.length >= want) {
+            open(stream, data.subarray(0, want));
+            data = data.subarray(want);
+            continue;
+          }
+          const take = Math.min(want - bufferedBytes, data.length);
+          buffered.push(data.subarray(0, take));
+          bufferedBytes += take;
+          data = data.subarray(take);
+          if (bufferedBytes === want) {
+            const sealed = Buffer.concat(buffered, want);
+            buffered = [];
+            bufferedBytes = 0;
+            open(stream, sealed);
+          }
+        }
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+    flush(callback: TransformCallback) {
+      key.fill(0);
+      if (!header || !done || bufferedBytes > 0) return callback(new IntegrityError('envelope truncated'));
+      callback();
+    },
+  }) as DecryptStream;
+  stream.packagesDecrypted = 0;
+  return stream;
+}

@@ -1,0 +1,281 @@
+/**
+ * MetadataStore on one SQLite file (better-sqlite3). WAL journal with synchronous=FULL: a
+ * resolved write is on disk and survives power loss, and a crash at any moment (SIGKILL) leaves
+ * the last committed state. Object keys are stored as BLOBs of their UTF-8 bytes, so ordering is
+ * UTF-8 byte order (S3's listing order) and prefix scans use the primary key. Records are JSON
+ * documents with a schema version; readers migrate (../migrate.ts).
+ */
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import {
+  UploadNotFoundError,
+  type DeleteBucketResult,
+  type ListObjectsQuery,
+  type ListUploadsQuery,
+  type MetadataStore,
+} from '../metadata-store.js';
+import { migrateBucket, migrateObject, migratePart, migrateUpload } from '../migrate.js';
+import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from '../records.js';
+
+/** Schema version of the SQL tables (PRAGMA user_version). */
+const SQL_SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE buckets (name TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE objects (
+      bucket TEXT NOT NULL, key BLOB NOT NULL, mode TEXT NOT NULL, size INTEGER NOT NULL, doc TEXT NOT NULL,
+      PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+    CREATE TABLE uploads (
+      upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX uploads_by_key ON uploads (bucket, key, upload_id);
+    CREATE TABLE parts (
+      upload_id TEXT NOT NULL REFERENCES uploads (upload_id) ON DELETE CASCADE,
+      part_number INTEGER NOT NULL, doc TEXT NOT NULL,
+      PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
+    CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
+};
+
+function keyBytes(key: string): Buffer {
+  return Buffer.from(key, 'utf8');
+}
+
+/** The smallest byte string greater than every string with this prefix; undefined when none. */
+export function prefixUpperBound(prefix: Buffer): Buffer | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  if (end === 0) return undefined;
+  const bound = Buffer.from(prefix.subarray(0, end));
+  bound[end - 1] = bound[end - 1]! + 1;
+  return bound;
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+  private readonly stmt: ReturnType<SqliteMetadataStore['prepare']>;
+
+  constructor(path: string) {
+    if (path !== ':memory:') {
+      // Create the file owner-only before SQLite opens it.
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    }
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.stmt = this.prepare();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > SQL_SCHEMA_VERSION) throw new Error(`metadata database schema ${current} is newer than this server (${SQL_SCHEMA_VERSION})`);
+    for (let v = current + 1; v <= SQL_SCHEMA_VERSION; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v}`);
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insertBucket: db.prepare('INSERT OR IGNORE INTO buckets (name, doc) VALUES (?, ?)'),
+      getBucket: db.prepare('SELECT doc FROM buckets WHERE name = ?'),
+      updateBucket: db.prepare('UPDATE buckets SET doc = ? WHERE name = ?'),
+      deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
+      listBuckets: db.prepare('SELECT doc FROM buckets ORDER BY name'),
+      anyObject: db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1'),
+      anyUpload: db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1'),
+      getObject: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key = ?'),
+      putObject: db.prepare('INSERT INTO objects (bucket, key, mode, size, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (bucket, key) DO UPDATE SET mode = excluded.mode, size = excluded.size, doc = excluded.doc'),
+      deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
+      listFrom: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?'),
+      listFromBounded: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key > ? AND key < ? ORDER BY key LIMIT ?'),
+      listAt: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?'),
+      listAtBounded: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?'),
+      countObjects: db.prepare('SELECT mode, COUNT(*) AS objects, COALESCE(SUM(size), 0) AS bytes FROM objects WHERE bucket = ? GROUP BY mode ORDER BY mode'),
+      insertUpload: db.prepare('INSERT INTO uploads (upload_id, bucket, key, doc) VALUES (?, ?, ?, ?)'),
+      getUpload: db.prepare('SELECT doc FROM uploads WHERE upload_id = ?'),
+      deleteUpload: db.prepare('DELETE FROM uploads WHERE upload_id = ?'),
+      listUploads: db.prepare(
+        'SELECT doc FROM uploads WHERE bucket = ? AND key >= ? AND (? IS NULL OR key < ?) AND (key > ? OR (key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT ?',
+      ),
+      getPart: db.prepare('SELECT doc FROM parts WHERE upload_id = ? AND part_number = ?'),
+      putPart: db.prepare('INSERT INTO parts (upload_id, part_number, doc) VALUES (?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET doc = excluded.doc'),
+      listParts: db.prepare('SELECT doc FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
+      allParts: db.prepare('SELECT doc FROM parts WHERE upload_id = ? ORDER BY part_number'),
+      objectDocs: db.prepare('SELECT doc FROM objects'),
+      partDocs: db.prepare('SELECT doc FROM parts'),
+      getState: db.prepare('SELECT value FROM state WHERE name = ?'),
+      upsertState: db.prepare('INSERT INTO state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+      insertState: db.prepare('INSERT OR IGNORE INTO state (name, value) VALUES (?, ?)'),
+      casState: db.prepare('UPDATE state SET value = ? WHERE name = ? AND value = ?'),
+    };
+  }
+
+  async createBucket(record: BucketRecord): Promise<'created' | 'exists'> {
+    return this.stmt.insertBucket.run(record.name, JSON.stringify(record)).changes === 1 ? 'created' : 'exists';
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const row = this.stmt.getBucket.get(name) as { doc: string } | undefined;
+    return row ? migrateBucket(JSON.parse(row.doc)) : undefined;
+  }
+
+  async updateBucket(record: BucketRecord): Promise<boolean> {
+    return this.stmt.updateBucket.run(JSON.stringify(record), record.name).changes === 1;
+  }
+
+  async deleteBucket(name: string): Promise<DeleteBucketResult> {
+    return this.db.transaction((): DeleteBucketResult => {
+      if (!this.stmt.getBucket.get(name)) return 'missing';
+      if (this.stmt.anyObject.get(name) || this.stmt.anyUpload.get(name)) return 'not-empty';
+      this.stmt.deleteBucket.run(name);
+      return 'deleted';
+    }).immediate();
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return (this.stmt.listBuckets.all() as { doc: string }[]).map((r) => migrateBucket(JSON.parse(r.doc)));
+  }
+
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+    const row = this.stmt.getObject.get(bucket, keyBytes(key)) as { doc: string } | undefined;
+    return row ? migrateObject(JSON.parse(row.doc)) : undefined;
+  }
+
+  private putObjectSync(record: ObjectRecord): ObjectRecord | undefined {
+    const key = keyBytes(record.key);
+    const previous = this.stmt.getObject.get(record.bucket, key) as { doc: string } | undefined;
+    this.stmt.putObject.run(record.bucket, key, record.sse.mode, record.size, JSON.stringify(record));
+    return previous ? migrateObject(JSON.parse(previous.doc)) : undefined;
+  }
+
+  async putObject(record: ObjectRecord): Promise<ObjectRecord | undefined> {
+    return this.db.transaction(() => this.putObjectSync(record)).immediate();
+  }
+
+  async deleteObject(bucket: string, key: string, ifVersionId?: string): Promise<ObjectRecord | undefined> {
+    return this.db.transaction(() => {
+      const kb = keyBytes(key);
+      const row = this.stmt.getObject.get(bucket, kb) as { doc: string } | undefined;
+      if (!row) return undefined;
+      const record = migrateObject(JSON.parse(row.doc));
+      if (ifVersionId !== undefined && record.versionId !== ifVersionId) return undefined;
+      this.stmt.deleteObject.run(bucket, kb);
+      return record;
+    }).immediate();
+  }
+
+  async listObjects(bucket: string, query: ListObjectsQuery): Promise<ObjectRecord[]> {
+    const prefix = keyBytes(query.prefix ?? '');
+    const upper = prefixUpperBound(prefix);
+    const after = query.after !== undefined ? keyBytes(query.after) : undefined;
+    let rows: { doc: string }[];
+    if (after !== undefined && Buffer.compare(after, prefix) >= 0) {
+      rows = (upper ? this.stmt.listFromBounded.all(bucket, after, upper, query.limit) : this.stmt.listFrom.all(bucket, after, query.limit)) as { doc: string }[];
+    } else {
+      rows = (upper ? this.stmt.listAtBounded.all(bucket, prefix, upper, query.limit) : this.stmt.listAt.all(bucket, prefix, query.limit)) as { doc: string }[];
+    }
+    return rows.map((r) => migrateObject(JSON.parse(r.doc)));
+  }
+
+  async countObjects(bucket: string): Promise<{ mode: string; objects: number; bytes: number }[]> {
+    return this.stmt.countObjects.all(bucket) as { mode: string; objects: number; bytes: number }[];
+  }
+
+  async createUpload(record: UploadRecord): Promise<void> {
+    this.stmt.insertUpload.run(record.uploadId, record.bucket, keyBytes(record.key), JSON.stringify(record));
+  }
+
+  async getUpload(uploadId: string): Promise<UploadRecord | undefined> {
+    const row = this.stmt.getUpload.get(uploadId) as { doc: string } | undefined;
+    return row ? migrateUpload(JSON.parse(row.doc)) : undefined;
+  }
+
+  async listUploads(bucket: string, query: ListUploadsQuery): Promise<UploadRecord[]> {
+    const prefix = keyBytes(query.prefix ?? '');
+    const upper = prefixUpperBound(prefix) ?? null;
+    const marker = query.keyMarker !== undefined ? keyBytes(query.keyMarker) : Buffer.alloc(0);
+    // Without an upload-id marker, every upload of the key marker is skipped (S3).
+    const uploadIdMarker = query.keyMarker === undefined ? '' : (query.uploadIdMarker ?? '\u{10FFFF}');
+    const hasMarker = query.keyMarker !== undefined;
+    const rows = this.stmt.listUploads.all(
+      bucket,
+      prefix,
+      upper,
+      upper,
+      hasMarker ? marker : Buffer.alloc(0),
+      hasMarker ? marker : Buffer.from([0xff, 0xff]),
+      uploadIdMarker,
+      query.limit,
+    ) as { doc: string }[];
+    return rows.map((r) => migrateUpload(JSON.parse(r.doc)));
+  }
+
+  async putPart(record: PartRecord): Promise<PartRecord | undefined> {
+    return this.db.transaction(() => {
+      if (!this.stmt.getUpload.get(record.uploadId)) throw new UploadNotFoundError(record.uploadId);
+      const previous = this.stmt.getPart.get(record.uploadId, record.partNumber) as { doc: string } | undefined;
+      this.stmt.putPart.run(record.uploadId, record.partNumber, JSON.stringify(record));
+      return previous ? migratePart(JSON.parse(previous.doc)) : undefined;
+    }).immediate();
+  }
+
+  async listParts(uploadId: string, afterPart: number, limit: number): Promise<PartRecord[]> {
+    return (this.stmt.listParts.all(uploadId, afterPart, limit) as { doc: string }[]).map((r) => migratePart(JSON.parse(r.doc)));
+  }
+
+  async completeUpload(uploadId: string, object: ObjectRecord): Promise<{ replaced?: ObjectRecord; parts: PartRecord[] }> {
+    return this.db.transaction(() => {
+      if (!this.stmt.getUpload.get(uploadId)) throw new UploadNotFoundError(uploadId);
+      const parts = (this.stmt.allParts.all(uploadId) as { doc: string }[]).map((r) => migratePart(JSON.parse(r.doc)));
+      this.stmt.deleteUpload.run(uploadId);
+      const replaced = this.putObjectSync(object);
+      return { ...(replaced ? { replaced } : {}), parts };
+    }).immediate();
+  }
+
+  async abortUpload(uploadId: string): Promise<PartRecord[]> {
+    return this.db.transaction(() => {
+      if (!this.stmt.getUpload.get(uploadId)) throw new UploadNotFoundError(uploadId);
+      const parts = (this.stmt.allParts.all(uploadId) as { doc: string }[]).map((r) => migratePart(JSON.parse(r.doc)));
+      this.stmt.deleteUpload.run(uploadId);
+      return parts;
+    }).immediate();
+  }
+
+  async *referencedLocators(): AsyncIterable<string> {
+    for (const row of this.stmt.objectDocs.iterate() as Iterable<{ doc: string }>) {
+      for (const s of migrateObject(JSON.parse(row.doc)).segments) yield s.locator;
+    }
+    for (const row of this.stmt.partDocs.iterate() as Iterable<{ doc: string }>) yield migratePart(JSON.parse(row.doc)).segment.locator;
+  }
+
+  async getState(name: string): Promise<string | undefined> {
+    return (this.stmt.getState.get(name) as { value: string } | undefined)?.value;
+  }
+
+  async putState(name: string, value: string, expected?: string | null): Promise<boolean> {
+    if (expected === undefined) {
+      this.stmt.upsertState.run(name, value);
+      return true;
+    }
+    if (expected === null) return this.stmt.insertState.run(name, value).changes === 1;
+    return this.stmt.casState.run(value, name, expected).changes === 1;
+  }
+
+  /** PRAGMA integrity_check result ('ok' when healthy). */
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
