@@ -53,9 +53,21 @@ export function generateObjectKey(random: RandomSource = systemRandom): Buffer {
   return random(OBJECT_KEY_BYTES);
 }
 
-/** The HKDF `info` of a key-encryption key: label, mode, bucket, object name, version id. */
+/** The object identity a sealed key is bound to: length-prefixed bucket, object name, version id. */
+function identity(binding: KeyBinding): Buffer {
+  return encodeFields([binding.bucket, binding.key, binding.versionId]);
+}
+
+/**
+ * The HKDF `info` of a key-encryption key: label, mode, and the SHA-256 of the identity (object
+ * names reach 1,024 bytes, past HKDF's info limit; the full identity is also associated data).
+ */
 export function kekInfo(binding: KeyBinding): Buffer {
-  return encodeFields(['obscura sealed object key v1', binding.mode, binding.bucket, binding.key, binding.versionId]);
+  return encodeFields(['obscura sealed object key v1', binding.mode, createHash('sha256').update(identity(binding)).digest('hex')]);
+}
+
+function sealAad(head: Buffer, binding: KeyBinding): Buffer {
+  return Buffer.concat([head, encodeFields([binding.mode]), identity(binding)]);
 }
 
 function deriveKek(wrappingSecret: Buffer, salt: Buffer, binding: KeyBinding): Buffer {
@@ -71,7 +83,7 @@ export function sealObjectKey(wrappingSecret: Buffer, objectKey: Buffer, binding
   const kek = deriveKek(wrappingSecret, salt, binding);
   try {
     const cipher = createCipheriv('aes-256-gcm', kek, nonce);
-    cipher.setAAD(Buffer.concat([head, kekInfo(binding)]));
+    cipher.setAAD(sealAad(head, binding));
     const body = Buffer.concat([cipher.update(objectKey), cipher.final()]);
     return Buffer.concat([head, body, cipher.getAuthTag()]);
   } finally {
@@ -92,7 +104,7 @@ export function unsealObjectKey(wrappingSecret: Buffer, sealed: Buffer, binding:
   const kek = deriveKek(wrappingSecret, salt, binding);
   try {
     const decipher = createDecipheriv('aes-256-gcm', kek, nonce);
-    decipher.setAAD(Buffer.concat([head, kekInfo(binding)]));
+    decipher.setAAD(sealAad(head, binding));
     decipher.setAuthTag(tag);
     const key = Buffer.concat([decipher.update(body), decipher.final()]);
     if (!wellFormed) throw new UnsealError();

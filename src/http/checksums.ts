@@ -30,7 +30,7 @@ function tables32(poly: number): Uint32Array[] {
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
     t[0]![i] = c >>> 0;
   }
-  for (let i = 0; i < 256; i++) for (let s = 1; s < 8; s++) t[s]![i] = (t[s - 1]![t[s - 1]![i]! & 0xff]! ^ (t[s - 1]![i]! >>> 8)) >>> 0;
+  for (let i = 0; i < 256; i++) for (let s = 1; s < 8; s++) t[s]![i] = (t[0]![t[s - 1]![i]! & 0xff]! ^ (t[s - 1]![i]! >>> 8)) >>> 0;
   return t;
 }
 

@@ -25,7 +25,8 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
     objectKey = await ctx.sse.openRead(record.sse, record, input.customer);
     const meta = openMeta(objectKey, record.sealedMeta);
     const headers = objectHeaders(record, meta, ctx);
-    if (input.checksumMode && meta.checksums) {
+    // A checksum describes the whole object: never sent with a range or a single part.
+    if (input.checksumMode && meta.checksums && input.range === undefined && input.partNumber === undefined) {
       headers.checksums = meta.checksums;
       if (meta.checksumType !== undefined) headers.checksumType = meta.checksumType;
     }

@@ -168,7 +168,7 @@ describe('objects', () => {
     assert.equal((await bodyBytes(ok.Body)).toString(), 'cond');
     const future = new Date(Date.now() + 3600_000);
     const past = new Date(Date.now() - 3600_000);
-    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c', IfModifiedSince: new Date(Date.now() + 1000) })), '', 304);
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c', IfModifiedSince: new Date() })), '', 304);
     await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c', IfUnmodifiedSince: past })), 'PreconditionFailed', 412);
     const fresh = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c', IfModifiedSince: past, IfUnmodifiedSince: future }));
     assert.equal((await bodyBytes(fresh.Body)).toString(), 'cond');
@@ -287,7 +287,7 @@ describe('listing', () => {
     const v1d2 = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: 'a/' }));
     assert.deepEqual(v1d2.CommonPrefixes?.map((p) => p.Prefix), ['b/']);
     const enc = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'd', EncodingType: 'url' }));
-    assert.deepEqual(enc.Contents?.map((c) => c.Key), ['d e'], 'the SDK decodes url-encoded keys');
+    assert.deepEqual(enc.Contents?.map((c) => c.Key), ['d%20e'], 'keys come back url-encoded');
   });
 });
 
