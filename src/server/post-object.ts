@@ -6,8 +6,8 @@
  */
 import Busboy from 'busboy';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { evaluatePostPolicyConditions, verifyPostPolicySignature } from '../dialects/auth/index.js';
+import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { contentLengthRange, evaluatePostPolicyConditions, verifyPostPolicySignature } from '../dialects/auth/index.js';
 import { obsDialect, s3Dialect, type Dialect } from '../dialects/dialect.js';
 import { parseChecksumInput, parseObjectMeta, parseSseRequest } from '../dialects/parse-headers.js';
 import { renderBody, renderResultHeaders, requestIdHeaders, type KeyIdRenderer } from '../dialects/render.js';
@@ -95,10 +95,9 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
       const key = rawKey.replace(/\$\{filename\}/g, (filename ?? '').split(/[\\/]/).pop() ?? '');
       const formFields = new Map(fields);
       formFields.set('key', key);
-      let size = 0;
-      file.on('data', (c: Buffer) => (size += c.length));
-      // Conditions other than content-length-range are checked before storing anything.
+      // Every condition is checked before a byte is stored; the content-length-range while streaming.
       evaluatePostPolicyConditions(auth.policy, formFields, env.bucket.name, undefined);
+      const body = pipeline(file, createPolicyLengthCheck(contentLengthRange(auth.policy)), () => undefined) as unknown as Readable;
       const headers: IncomingHttpHeaders = {};
       for (const [name, value] of formFields) {
         if (/^(content-type|cache-control|content-disposition|content-encoding|expires|content-language)$/.test(name) || name.startsWith('x-amz-') || name.startsWith('x-obs-')) {
@@ -116,7 +115,7 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
         requestId: env.requestId,
         principal: auth.accessKeyId,
         bucketRecord: env.bucket,
-        body: file,
+        body,
         trailers: () => ({}),
       };
       const result = await handlePutObject(ctx, {
@@ -126,12 +125,6 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
         sse: parseSseRequest(formWire, dialect),
         checksum: parseChecksumInput(formWire),
       });
-      try {
-        evaluatePostPolicyConditions(auth.policy, formFields, env.bucket.name, size);
-      } catch (e) {
-        await env.services.metadata.deleteObject(env.bucket.name, key).catch(() => undefined);
-        throw e;
-      }
       const etag = result.headers?.etag ?? '';
       const location = `/${env.bucket.name}/${encodeURIComponent(key)}`;
       const headersOut = {
@@ -160,5 +153,21 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
       }
       return status;
     }
+  });
+}
+
+/** Enforces a policy's content-length-range on the streamed file: nothing is committed outside it. */
+function createPolicyLengthCheck(range: { min: number; max: number } | undefined): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, callback: TransformCallback) {
+      seen += chunk.length;
+      if (range && seen > range.max) return callback(fail('EntityTooLarge', 'Your proposed upload exceeds the content-length-range of the policy.'));
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      if (range && seen < range.min) return callback(fail('EntityTooSmall', 'Your proposed upload is smaller than the content-length-range of the policy.'));
+      callback();
+    },
   });
 }

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { loopbackLookup, obsClient, obsClientV2, type ObsClientInstance } from '../helpers/clients.js';
 
@@ -98,9 +99,10 @@ describe('OBS dialect (virtual-hosted, negotiated)', () => {
     const uploadId = init.InterfaceResult.UploadId;
     const a = randomBytes(5 * 1024 * 1024);
     const b = randomBytes(999);
-    const p1 = await obs.uploadPart({ Bucket: bucket, Key: 'mp.bin', UploadId: uploadId, PartNumber: 1, Body: a });
+    // esdk sends a Buffer Body as a string; binary data goes as a stream (chunked transfer).
+    const p1 = await obs.uploadPart({ Bucket: bucket, Key: 'mp.bin', UploadId: uploadId, PartNumber: 1, Body: Readable.from([a]) });
     ok(p1, 'uploadPart 1');
-    const p2 = await obs.uploadPart({ Bucket: bucket, Key: 'mp.bin', UploadId: uploadId, PartNumber: 2, Body: b });
+    const p2 = await obs.uploadPart({ Bucket: bucket, Key: 'mp.bin', UploadId: uploadId, PartNumber: 2, Body: Readable.from([b]) });
     ok(p2, 'uploadPart 2');
     const parts = await obs.listParts({ Bucket: bucket, Key: 'mp.bin', UploadId: uploadId });
     ok(parts, 'listParts');
@@ -152,6 +154,7 @@ describe('OBS dialect (virtual-hosted, negotiated)', () => {
     const good = await post({ key: 'posted.txt', 'content-type': 'text/plain', policy: res.Policy, AccessKeyId: server.accessKey, signature: res.Signature }, 'posted content');
     assert.ok(good.status >= 200 && good.status < 300, good.body.toString());
     const got = await obs.getObject({ Bucket: bucket, Key: 'posted.txt' });
+    assert.equal(got.CommonMsg.Status, 200, JSON.stringify(got.CommonMsg));
     assert.equal(String(got.InterfaceResult.Content), 'posted content');
     const bad = await post({ key: 'other.txt', 'content-type': 'text/plain', policy: res.Policy, AccessKeyId: server.accessKey, signature: res.Signature }, 'x');
     assert.equal(bad.status, 403);
