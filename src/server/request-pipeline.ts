@@ -37,6 +37,73 @@ export interface PipelineOptions {
   kmsHandler?: (req: IncomingMessage, res: ServerResponse, auth: AuthResult, requestId: string) => Promise<void>;
 }
 
+/** Bodies up to this size are read to the end before an early error answer is sent. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** A request with `Expect: 100-continue` whose 100 has not been sent yet. */
+type ContinueAware = IncomingMessage & { continueHeld?: boolean };
+
+/**
+ * The request body, with `100 Continue` sent only when the operation starts reading it: a request
+ * refused before its body is needed (wrong key, no such upload) never makes the client send it.
+ */
+export function bodyWithLazyContinue(req: IncomingMessage, res: ServerResponse): Readable {
+  const aware = req as ContinueAware;
+  if (!aware.continueHeld) return req;
+  let started = false;
+  const body = new Readable({
+    read() {
+      if (started) {
+        req.resume();
+        return;
+      }
+      started = true;
+      aware.continueHeld = false;
+      res.writeContinue();
+      req.on('data', (chunk: Buffer) => {
+        if (!body.push(chunk)) req.pause();
+      });
+      req.on('end', () => body.push(null));
+      req.on('error', (e) => body.destroy(e));
+      req.on('aborted', () => body.destroy(new Error('request aborted')));
+    },
+    destroy(err, callback) {
+      if (!req.readableEnded) req.destroy();
+      callback(err);
+    },
+  });
+  return body;
+}
+
+/** A readable that builds its source only when first read (so nothing pulls the body early). */
+function lazyReadable(build: () => Readable): Readable {
+  let inner: Readable | undefined;
+  const out: Readable = new Readable({
+    read() {
+      if (inner) {
+        inner.resume();
+        return;
+      }
+      inner = build();
+      inner.on('data', (chunk: Buffer) => {
+        if (!out.push(chunk)) inner!.pause();
+      });
+      inner.on('end', () => out.push(null));
+      inner.on('error', (e) => out.destroy(e));
+    },
+    destroy(err, callback) {
+      inner?.destroy();
+      callback(err);
+    },
+  });
+  return out;
+}
+
+/** Marks a request that arrived with `Expect: 100-continue` (server 'checkContinue' event). */
+export function holdContinue(req: IncomingMessage): void {
+  (req as ContinueAware).continueHeld = true;
+}
+
 function newRequestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
@@ -86,19 +153,36 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
         return;
       }
       const headers: OutgoingHttpHeaders = { ...requestIdHeaders(dialect, requestId, options.hostId) };
-      if (req.method === 'HEAD' || error.status === 304) {
-        Object.assign(headers, renderErrorHeaders(dialect, error));
-        res.writeHead(error.status, headers);
-        res.end();
-      } else {
-        const body = renderErrorBody(dialect, error, requestId, options.hostId, resource);
-        res.writeHead(error.status, { ...headers, 'content-type': 'application/xml', 'content-length': String(body.length) });
-        res.end(body);
+      const respond = (): void => {
+        if (res.headersSent || res.destroyed) return;
+        if (req.method === 'HEAD' || error.status === 304) {
+          Object.assign(headers, renderErrorHeaders(dialect, error));
+          res.writeHead(error.status, headers);
+          res.end();
+        } else {
+          const body = renderErrorBody(dialect, error, requestId, options.hostId, resource);
+          res.writeHead(error.status, { ...headers, 'content-type': 'application/xml', 'content-length': String(body.length) });
+          res.end(body);
+        }
+      };
+      if (req.readableEnded || req.destroyed || (req as ContinueAware).continueHeld) {
+        // Nothing more will come (or the client still waits for 100-continue and never sends it).
+        if (!req.readableEnded) res.shouldKeepAlive = false;
+        respond();
+        return;
       }
-      // A request whose body we did not read: drain a little, then let the connection go.
-      if (!req.readableEnded) {
+      // The client is still sending a body we will not use. A small one is read to the end first,
+      // so clients that do not read early answers still see the error; a large one is cut off.
+      res.shouldKeepAlive = false;
+      const declared = Number(headerValue(req.headers, 'content-length') ?? NaN);
+      if (Number.isFinite(declared) && declared <= DRAIN_LIMIT_BYTES) {
+        req.on('end', respond);
+        req.on('error', () => res.destroy());
+        req.on('close', respond);
         req.resume();
-        res.shouldKeepAlive = false;
+      } else {
+        respond();
+        req.resume();
       }
     };
     handle(req, res, requestId, (d) => (dialect = d), (op) => (operation = op), (r) => (resource = r))
@@ -176,7 +260,7 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
     } else if (access === 'service' && auth.accessKeyId === undefined) {
       throw fail('AccessDenied');
     }
-    const { body, trailers, contentLength } = prepareBody(req, auth);
+    const { body, trailers, contentLength } = prepareBody(req, res, auth);
     const ctx: OperationContext = {
       ...services,
       requestId,
@@ -205,7 +289,8 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
     })();
   }
 
-  function prepareBody(req: IncomingMessage, auth: AuthResult): { body: Readable; trailers: () => Record<string, string>; contentLength?: number } {
+  function prepareBody(req: IncomingMessage, res: ServerResponse, auth: AuthResult): { body: Readable; trailers: () => Record<string, string>; contentLength?: number } {
+    const source = bodyWithLazyContinue(req, res);
     const declared = headerValue(req.headers, 'content-length');
     let contentLength = declared !== undefined && /^\d{1,16}$/.test(declared) ? Number(declared) : undefined;
     if (declared !== undefined && contentLength === undefined) throw fail('InvalidArgument', 'Content-Length is not a number.', { argumentName: 'Content-Length' });
@@ -223,16 +308,16 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
         trailerNames: trailerHeader ? trailerHeader.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
         ...(decodedLength !== undefined ? { decodedLength } : {}),
       });
-      const body = pipeline(req, decoder, () => undefined) as unknown as Readable;
+      const body = lazyReadable(() => pipeline(source, decoder, () => undefined) as unknown as Readable);
       return { body, trailers: () => decoder.trailers, ...(decodedLength !== undefined ? { contentLength: decodedLength } : {}) };
     }
     if (payload.kind === 'sha256') {
       const check = createPayloadHashCheck(payload.hex);
-      const body = pipeline(req, check, () => undefined) as unknown as Readable;
+      const body = lazyReadable(() => pipeline(source, check, () => undefined) as unknown as Readable);
       return { body, trailers: () => ({}), ...(contentLength !== undefined ? { contentLength } : {}) };
     }
     if (contentLength === undefined && headerValue(req.headers, 'transfer-encoding') === undefined) contentLength = 0;
-    return { body: req, trailers: () => ({}), ...(contentLength !== undefined ? { contentLength } : {}) };
+    return { body: source, trailers: () => ({}), ...(contentLength !== undefined ? { contentLength } : {}) };
   }
 
   async function sendResult(req: IncomingMessage, res: ServerResponse, dialect: Dialect, requestId: string, result: OperationResult): Promise<number> {

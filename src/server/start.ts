@@ -4,7 +4,7 @@
  * HTTP and HTTPS, and drains in-flight requests on shutdown.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SseService } from '../sse/sse-service.js';
 import { BlobReaper } from '../operations/blob-reaper.js';
 import { defaultLimits, type Services } from '../operations/context.js';
-import { createRequestHandler } from './request-pipeline.js';
+import { createRequestHandler, holdContinue } from './request-pipeline.js';
 import type { ServerConfig } from './config.js';
 import { ensureDir, loadOrCreateCredentials, loadOrCreateServiceMasterKey } from './credentials.js';
 import { loadOrCreateCertificate } from './tls-cert.js';
@@ -112,8 +112,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     hostId: randomBytes(12).toString('base64'),
   });
 
+  // Expect: 100-continue is answered only when an operation starts reading the body.
+  const onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    holdContinue(req);
+    handler(req, res);
+  };
   const servers: Server[] = [];
   const httpServer = createHttpServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, handler);
+  httpServer.on('checkContinue', onCheckContinue);
   servers.push(httpServer);
   const httpAddress = await listen(httpServer, config.httpPort, config.host);
   const host = urlHost(config.host);
@@ -142,6 +148,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       running.certPath = generated.certPath;
     }
     const httpsServer = createHttpsServer({ cert, key, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, handler);
+    httpsServer.on('checkContinue', onCheckContinue);
     servers.push(httpsServer);
     const httpsAddress = await listen(httpsServer, config.httpsPort, config.host);
     running.httpsUrl = `https://${host}:${httpsAddress.port}`;
