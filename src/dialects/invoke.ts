@@ -24,6 +24,7 @@ import { handleCopyObject } from '../operations/object-copy.js';
 import { handleDeleteObject, handleDeleteObjects, parseDeleteObjects } from '../operations/object-delete.js';
 import { handleGetObject } from '../operations/object-get.js';
 import { handlePutObject } from '../operations/object-put.js';
+import { handleGetObjectTagging, handleSetObjectTagging, parseTagging, parseTaggingHeader } from '../operations/object-tagging.js';
 import type { OperationResult } from '../operations/types.js';
 import type { OperationName } from '../routing/operations.js';
 import type { Dialect } from './dialect.js';
@@ -130,6 +131,7 @@ export async function invoke(name: OperationName, req: WireRequest, dialect: Dia
         checksum: parseChecksumInput(req),
         ...(options.contentLength !== undefined ? { contentLength: options.contentLength } : {}),
         ...(sc !== undefined ? { storageClass: sc } : {}),
+        ...taggingOf(req, dialect),
         ...(ifNoneMatch !== undefined || ifMatch !== undefined
           ? { conditions: { ifNoneMatchStar: ifNoneMatch?.trim() === '*', ...(ifMatch !== undefined ? { ifMatch: ifMatch.trim().replace(/^"(.*)"$/, '$1') } : {}) } }
           : {}),
@@ -190,6 +192,7 @@ export async function invoke(name: OperationName, req: WireRequest, dialect: Dia
         sse: parseSseRequest(req, dialect),
         ...(sc !== undefined ? { storageClass: sc } : {}),
         ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
+        ...((prefixed(req, dialect, 'tagging-directive') ?? 'COPY').toUpperCase() === 'REPLACE' ? { tags: taggingOf(req, dialect).tags ?? {} } : {}),
       });
     }
     case 'CreateMultipartUpload': {
@@ -205,6 +208,7 @@ export async function invoke(name: OperationName, req: WireRequest, dialect: Dia
         sse: parseSseRequest(req, dialect),
         ...(sc !== undefined ? { storageClass: sc } : {}),
         ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
+        ...taggingOf(req, dialect),
       });
     }
     case 'UploadPart': {
@@ -276,6 +280,14 @@ export async function invoke(name: OperationName, req: WireRequest, dialect: Dia
         ...(encodingType === 'url' ? { encodingType: 'url' as const } : {}),
       });
     }
+    case 'GetObjectTagging':
+      return handleGetObjectTagging(ctx, requireKey(req));
+    case 'PutObjectTagging': {
+      const key = requireKey(req);
+      return handleSetObjectTagging(ctx, key, parseTagging(await readBodyLimited(ctx.body, ctx.limits.maxXmlBytes)));
+    }
+    case 'DeleteObjectTagging':
+      return handleSetObjectTagging(ctx, requireKey(req), undefined);
     case 'ApiVersion':
     case 'PostObject':
     case 'Kms':
@@ -288,6 +300,11 @@ export async function invoke(name: OperationName, req: WireRequest, dialect: Dia
     case 'SelectObjectContent':
       throw fail('NotImplemented');
   }
+}
+
+function taggingOf(req: WireRequest, dialect: Dialect): { tags?: Record<string, string> } {
+  const header = prefixed(req, dialect, 'tagging');
+  return header === undefined ? {} : { tags: parseTaggingHeader(header) };
 }
 
 function verifyMd5(body: Buffer, md5: string): void {

@@ -35,6 +35,8 @@ export interface MetadataStore {
   getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   /** Atomically replaces the current version; returns the replaced one (caller deletes its blobs). */
   putObject(record: ObjectRecord): Promise<ObjectRecord | undefined>;
+  /** Rewrites the current version in place (same version id, e.g. new tags); false when it is no longer current. */
+  updateObject(record: ObjectRecord): Promise<boolean>;
   /**
    * Deletes the current version. With `ifVersionId`, only if that version is still current.
    * Returns the deleted record.

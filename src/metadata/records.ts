@@ -93,6 +93,8 @@ export interface ObjectRecord {
   sealedMeta: string;
   segments: SegmentRecord[];
   owner: string;
+  /** Object tags (S3 tagging); kept in clear like the key name, so they can be read without the object key. */
+  tags?: Record<string, string>;
 }
 
 export interface UploadRecord {
@@ -109,6 +111,7 @@ export interface UploadRecord {
   sealedMeta: string;
   /** Checksum algorithm declared at initiate, if any. */
   checksumAlgorithm?: string;
+  tags?: Record<string, string>;
 }
 
 export interface PartRecord {

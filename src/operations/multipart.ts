@@ -42,6 +42,7 @@ export async function handleCreateMultipartUpload(ctx: OperationContext, input: 
       sse: prepared.sse,
       sealedMeta: sealMeta(prepared.objectKey, input.meta),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm } : {}),
+      ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),
     };
     await ctx.metadata.createUpload(upload);
     return {
@@ -238,6 +239,7 @@ export async function handleCompleteMultipartUpload(ctx: OperationContext, input
     sealedMeta: await completedMeta(ctx, upload, chosen, input.customer),
     segments: chosen.map((p) => p.segment),
     owner: upload.owner,
+    ...(upload.tags ? { tags: upload.tags } : {}),
   };
   let result;
   try {

@@ -59,6 +59,10 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
       sealedMeta: sealMeta(objectKey, meta),
       segments,
       owner: ctx.principal ?? bucket.owner,
+      ...(() => {
+        const tags = input.tags ?? source.tags;
+        return tags && Object.keys(tags).length ? { tags } : {};
+      })(),
     };
     await commitVersion(ctx, record);
     copied.length = 0;

@@ -51,6 +51,7 @@ export async function handlePutObject(ctx: OperationContext, input: PutObjectInp
       sealedMeta: sealMeta(prepared.objectKey, meta),
       segments: [written.segment],
       owner: ctx.principal ?? bucket.owner,
+      ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),
     };
     try {
       await commitVersion(ctx, record);

@@ -45,6 +45,7 @@ export interface PutObjectInput {
   contentLength?: number;
   storageClass?: string;
   conditions?: { ifNoneMatchStar?: boolean; ifMatch?: string };
+  tags?: Record<string, string>;
 }
 
 export interface GetObjectInput {
@@ -77,11 +78,14 @@ export interface CopyObjectInput {
   /** Whether the request named an SSE mode of its own (otherwise the bucket default applies). */
   storageClass?: string;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** x-amz-tagging with x-amz-tagging-directive REPLACE; undefined keeps the source's tags. */
+  tags?: Record<string, string>;
 }
 
 export interface CreateMultipartInput {
   bucket: string;
   key: string;
+  tags?: Record<string, string>;
   meta: ObjectMeta;
   sse: SseRequest;
   storageClass?: string;

@@ -28,6 +28,9 @@ export const implementedOperations = [
   'AbortMultipartUpload',
   'ListParts',
   'ListMultipartUploads',
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
   'Kms',
 ] as const;
 
@@ -73,6 +76,9 @@ export const operationAccess: Record<OperationName, AccessKind> = {
   AbortMultipartUpload: 'write',
   ListParts: 'read',
   ListMultipartUploads: 'read',
+  GetObjectTagging: 'read',
+  PutObjectTagging: 'write',
+  DeleteObjectTagging: 'write',
   BucketSubresource: 'owner',
   ObjectSubresource: 'owner',
   AppendObject: 'write',

@@ -65,18 +65,20 @@ export function route(input: RouteInput): OperationName {
       if (q.has('partnumber') && q.has('uploadid')) {
         return input.has('x-amz-copy-source') || input.has('x-obs-copy-source') ? 'UploadPartCopy' : 'UploadPart';
       }
-      if (q.has('acl') || q.has('tagging') || q.has('retention') || q.has('legal-hold') || q.has('metadata')) return 'ObjectSubresource';
+      if (q.has('tagging')) return 'PutObjectTagging';
+      if (q.has('acl') || q.has('retention') || q.has('legal-hold') || q.has('metadata')) return 'ObjectSubresource';
       if (input.has('x-amz-copy-source') || input.has('x-obs-copy-source')) return 'CopyObject';
       return 'PutObject';
     case 'GET':
       if (q.has('uploadid')) return 'ListParts';
-      if (q.has('acl') || q.has('tagging') || q.has('torrent') || q.has('attributes') || q.has('retention') || q.has('legal-hold')) return 'ObjectSubresource';
+      if (q.has('tagging')) return 'GetObjectTagging';
+      if (q.has('acl') || q.has('torrent') || q.has('attributes') || q.has('retention') || q.has('legal-hold')) return 'ObjectSubresource';
       return 'GetObject';
     case 'HEAD':
       return 'HeadObject';
     case 'DELETE':
       if (q.has('uploadid')) return 'AbortMultipartUpload';
-      if (q.has('tagging')) return 'ObjectSubresource';
+      if (q.has('tagging')) return 'DeleteObjectTagging';
       return 'DeleteObject';
     case 'POST':
       if (q.has('uploads')) return 'CreateMultipartUpload';

@@ -15,6 +15,9 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -252,6 +255,23 @@ describe('objects', () => {
     assert.equal((await bodyBytes(self.Body)).toString(), 'copy me');
     assert.equal(self.Metadata?.['self'], 'yes');
     await expectError(s3.send(new CopyObjectCommand({ Bucket: other, Key: 'x', CopySource: `${bucket}/missing` })), 'NoSuchKey', 404);
+  });
+});
+
+describe('tagging', () => {
+  test('tags set with x-amz-tagging, read, replaced, copied and deleted', async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 't', Body: 'x', Tagging: 'team=blue&env=prod' }));
+    const got = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 't' }));
+    assert.deepEqual(Object.fromEntries(got.TagSet!.map((t) => [t.Key, t.Value])), { team: 'blue', env: 'prod' });
+    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 't', Tagging: { TagSet: [{ Key: 'only', Value: 'one' }] } }));
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 't' }))).TagSet, [{ Key: 'only', Value: 'one' }]);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'c', CopySource: `${bucket}/t` }));
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'c' }))).TagSet, [{ Key: 'only', Value: 'one' }]);
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: 't' }));
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 't' }))).TagSet ?? [], []);
+    assert.equal((await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 't' }))).Body)).toString(), 'x');
+    await expectError(s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 't', Tagging: { TagSet: Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) } })), 'InvalidArgument', 400);
   });
 });
 

@@ -94,6 +94,7 @@ export class SqliteMetadataStore implements MetadataStore {
       getObject: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key = ?'),
       putObject: db.prepare('INSERT INTO objects (bucket, key, mode, size, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (bucket, key) DO UPDATE SET mode = excluded.mode, size = excluded.size, doc = excluded.doc'),
       deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
+      updateObject: db.prepare("UPDATE objects SET doc = ? WHERE bucket = ? AND key = ? AND json_extract(doc, '$.versionId') = ?"),
       listFrom: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?'),
       listFromBounded: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key > ? AND key < ? ORDER BY key LIMIT ?'),
       listAt: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?'),
@@ -158,6 +159,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async putObject(record: ObjectRecord): Promise<ObjectRecord | undefined> {
     return this.db.transaction(() => this.putObjectSync(record)).immediate();
+  }
+
+  async updateObject(record: ObjectRecord): Promise<boolean> {
+    return this.stmt.updateObject.run(JSON.stringify(record), record.bucket, keyBytes(record.key), record.versionId).changes === 1;
   }
 
   async deleteObject(bucket: string, key: string, ifVersionId?: string): Promise<ObjectRecord | undefined> {
