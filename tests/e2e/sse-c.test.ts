@@ -21,7 +21,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
-import { obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
+import { loopbackLookup, obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
+import { signedRequest } from '../helpers/raw.js';
+import http from 'node:http';
 
 let server: TestServer;
 let s3: S3Client;
@@ -55,7 +57,8 @@ async function newBucket(): Promise<string> {
 }
 
 before(async () => {
-  server = await startTestServer();
+  // Debug logging on: the last test searches everything the server logged for key material.
+  server = await startTestServer({ args: ['--log-level', 'debug'] });
   s3 = s3Client(server);
   obs = obsClient(server);
 });
@@ -222,7 +225,72 @@ describe('SSE-C through esdk-obs-nodejs (OBS dialect)', () => {
   });
 });
 
+describe('the documented samples', () => {
+  test('an SSE-C upload through an OBS signed URL carrying the three headers', async () => {
+    const bucket = uniqueBucket('obsurl');
+    await obs.createBucket({ Bucket: bucket });
+    const headers = {
+      'x-obs-server-side-encryption-customer-algorithm': 'AES256',
+      'x-obs-server-side-encryption-customer-key': keyA.toString('base64'),
+      'x-obs-server-side-encryption-customer-key-MD5': md5(keyA),
+    };
+    const signed = obs.createSignedUrlSync({ Method: 'PUT', Bucket: bucket, Key: 'via-url.txt', Expires: 300, Headers: headers });
+    const url = new URL(signed.SignedUrl);
+    const put = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: `${bucket}.localhost`, port: server.httpPort, method: 'PUT', path: url.pathname + url.search, headers, lookup: loopbackLookup }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('sent through a signed URL');
+    });
+    assert.equal(put, 200);
+    const got = await obs.getObject({ Bucket: bucket, Key: 'via-url.txt', SseC: 'AES256', SseCKey: keyA });
+    assert.equal(String(got.InterfaceResult.Content), 'sent through a signed URL');
+    // Omitting a signed SSE-C header breaks the signature.
+    const without = await new Promise<number>((resolve, reject) => {
+      const { ['x-obs-server-side-encryption-customer-key-MD5']: _dropped, ...rest } = headers;
+      const req = http.request({ host: `${bucket}.localhost`, port: server.httpPort, method: 'PUT', path: url.pathname + url.search, headers: rest, lookup: loopbackLookup }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('x');
+    });
+    assert.equal(without, 403);
+  });
+});
+
 describe('transport', () => {
+  test('a trusted proxy that says https is believed; anyone else saying so is not', async () => {
+    const proxied = await startTestServer({ allowInsecureSse: false, args: ['--trusted-proxy', '127.0.0.1'] });
+    const untrusted = await startTestServer({ allowInsecureSse: false, args: ['--trusted-proxy', '10.9.9.9'] });
+    try {
+      for (const [srv, expected] of [[proxied, 200], [untrusted, 400]] as const) {
+        await signedRequest(srv, { method: 'PUT', path: '/tp-bucket' });
+        const body = 'behind a proxy';
+        const res = await signedRequest(srv, {
+          method: 'PUT',
+          path: '/tp-bucket/obj',
+          headers: {
+            'x-forwarded-proto': 'https',
+            'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+            'x-amz-server-side-encryption-customer-key': keyA.toString('base64'),
+            'x-amz-server-side-encryption-customer-key-md5': md5(keyA),
+          },
+          body,
+        });
+        assert.equal(res.status, expected, res.body.toString());
+        if (expected === 400) assert.match(res.body.toString(), /secure connection/);
+      }
+    } finally {
+      for (const srv of [proxied, untrusted]) {
+        await srv.stop();
+        await srv.cleanup();
+      }
+    }
+  });
+
   test('SSE-C over plain HTTP is refused unless allowed, and accepted over HTTPS', async () => {
     const strict = await startTestServer({ allowInsecureSse: false });
     try {
@@ -240,5 +308,41 @@ describe('transport', () => {
       await strict.stop();
       await strict.cleanup();
     }
+  });
+});
+
+describe('secrets never escape', () => {
+  test('error bodies and the debug log hold no customer key (base64 or hex) and no secret access key', async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...sseA }));
+    const headersFor = (k: Buffer, md5Of: Buffer = k): Record<string, string> => ({
+      'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+      'x-amz-server-side-encryption-customer-key': k.toString('base64'),
+      'x-amz-server-side-encryption-customer-key-md5': md5(md5Of),
+    });
+    const bodies: string[] = [];
+    for (const req of [
+      { path: `/${bucket}/k`, headers: headersFor(keyB) },
+      { path: `/${bucket}/k`, headers: headersFor(keyA, keyB) },
+      { path: `/${bucket}/k`, headers: { ...headersFor(keyA), 'x-amz-server-side-encryption-customer-algorithm': 'AES128' } },
+      { path: `/${bucket}/k`, headers: { ...headersFor(keyA), 'x-amz-server-side-encryption-customer-key': keyA.subarray(0, 31).toString('base64') } },
+      { path: `/${bucket}/k`, headers: {} },
+      { method: 'PUT', path: `/${bucket}/both`, headers: { ...headersFor(keyA), 'x-amz-server-side-encryption': 'AES256' } },
+    ]) {
+      const res = await signedRequest(server, req);
+      assert.ok(res.status >= 400, String(res.status));
+      bodies.push(res.body.toString('utf8'));
+    }
+    const wrongSecret = await signedRequest(server, { path: `/${bucket}/k`, headers: headersFor(keyA), secretKey: 'wrong-' + server.secretKey });
+    assert.equal(wrongSecret.status, 403);
+    bodies.push(wrongSecret.body.toString('utf8'));
+    const haystack = bodies.join('\n') + server.output();
+    assert.match(server.logs(), /"level":20/, 'debug lines were logged');
+    for (const k of [keyA, keyB]) {
+      assert.equal(haystack.includes(k.toString('base64')), false, 'base64 customer key leaked');
+      assert.equal(haystack.includes(k.toString('hex')), false, 'hex customer key leaked');
+    }
+    assert.equal(server.logs().includes(server.secretKey), false, 'secret access key in the log');
+    assert.equal(bodies.join('').includes(server.secretKey), false, 'secret access key in an error body');
   });
 });
