@@ -83,9 +83,13 @@ export function verifyPostPolicySignature(fields: Map<string, string>, lookup: S
   return { accessKeyId, dialect, policy, ...(region !== undefined ? { region } : {}) };
 }
 
-/** Fields that need no condition (S3 rule). */
+/**
+ * Fields that need no condition: S3's rule (policy, signature, file, x-ignore-*), plus the
+ * credential fields, which the signature already covers (esdk's OBS-dialect V4 policies omit
+ * conditions for x-amz-algorithm, x-amz-credential and x-amz-date).
+ */
 function exempt(name: string): boolean {
-  return ['policy', 'signature', 'x-amz-signature', 'file', 'accesskeyid', 'awsaccesskeyid'].includes(name) || name.startsWith('x-ignore-');
+  return ['policy', 'signature', 'x-amz-signature', 'file', 'accesskeyid', 'awsaccesskeyid', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-security-token', 'x-obs-security-token'].includes(name) || name.startsWith('x-ignore-');
 }
 
 /** The content-length-range of a policy, if any. */
