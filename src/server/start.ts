@@ -162,8 +162,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             new Promise<void>((resolve) => {
               const force = setTimeout(() => s.closeAllConnections(), config.shutdownGraceSeconds * 1000);
               force.unref();
+              // Connections that finish their request during the drain are closed as they go idle.
+              const idle = setInterval(() => s.closeIdleConnections(), 50);
               s.close(() => {
                 clearTimeout(force);
+                clearInterval(idle);
                 resolve();
               });
               s.closeIdleConnections();

@@ -38,6 +38,8 @@ export interface StartTestServerOptions {
   secretKey?: string;
   /** Defaults to true: loopback tests send SSE-C over plain HTTP. */
   allowInsecureSse?: boolean;
+  /** Let the server generate (or load) its own credentials instead of passing them. */
+  generatedCredentials?: boolean;
 }
 
 export async function startTestServer(options: StartTestServerOptions = {}): Promise<TestServer> {
@@ -53,8 +55,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     '--config-dir', configDir,
     '--http-port', '0',
     '--https-port', '0',
-    '--access-key', accessKey,
-    '--secret-key', secretKey,
+    ...(options.generatedCredentials ? [] : ['--access-key', accessKey, '--secret-key', secretKey]),
     ...(options.allowInsecureSse === false ? [] : ['--allow-insecure-sse']),
     ...(options.args ?? []),
   ];
@@ -80,14 +81,17 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     });
   });
   const httpUrl = /http=(\S+)/.exec(line)![1]!;
+  if (options.generatedCredentials) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const httpsUrl = /https=(\S+)/.exec(line)?.[1] ?? '';
   return {
     httpUrl,
     httpsUrl,
     httpPort: Number(new URL(httpUrl).port),
     httpsPort: httpsUrl ? Number(new URL(httpsUrl).port) : 0,
-    accessKey,
-    secretKey,
+    accessKey: options.generatedCredentials ? (/Access key:\s+(\S+)/.exec(stdout)?.[1] ?? '') : accessKey,
+    secretKey: options.generatedCredentials ? (/Secret key:\s+(\S+)/.exec(stdout)?.[1] ?? '') : secretKey,
     dataDir,
     configDir,
     process: child,
