@@ -58,6 +58,17 @@ export function evaluateConditionals(c: Conditionals, record: ObjectRecord, copy
   return 'ok';
 }
 
+/** The standard headers an object stores and a GET can override (`response-*`). */
+export const STANDARD_HEADER_FIELDS = ['contentType', 'cacheControl', 'contentDisposition', 'contentEncoding', 'contentLanguage', 'expires'] as const;
+
+/** Copies the named fields that are defined in `from` onto `to`. */
+export function copyDefined<K extends string>(from: Partial<Record<K, string>>, to: Partial<Record<K, string>>, fields: readonly K[]): void {
+  for (const f of fields) {
+    const v = from[f];
+    if (v !== undefined) to[f] = v;
+  }
+}
+
 /** Response headers describing a stored object (GET/HEAD). */
 export function objectHeaders(record: ObjectRecord, meta: ObjectMeta, services: Services): ResultHeaders {
   const h: ResultHeaders = {
@@ -69,12 +80,7 @@ export function objectHeaders(record: ObjectRecord, meta: ObjectMeta, services: 
     sse: services.sse.report(record.sse),
     storageClass: record.storageClass,
   };
-  if (meta.cacheControl !== undefined) h.cacheControl = meta.cacheControl;
-  if (meta.contentDisposition !== undefined) h.contentDisposition = meta.contentDisposition;
-  if (meta.contentEncoding !== undefined) h.contentEncoding = meta.contentEncoding;
-  if (meta.contentLanguage !== undefined) h.contentLanguage = meta.contentLanguage;
-  if (meta.expires !== undefined) h.expires = meta.expires;
-  if (meta.websiteRedirectLocation !== undefined) h.websiteRedirectLocation = meta.websiteRedirectLocation;
+  copyDefined(meta, h, [...STANDARD_HEADER_FIELDS, 'websiteRedirectLocation']);
   if (record.segments.length > 1 || record.segments[0]?.partNumber !== 0) h.partsCount = record.segments.length;
   return h;
 }

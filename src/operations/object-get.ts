@@ -7,8 +7,8 @@ import { resolveRange } from '../http/range.js';
 import type { ObjectRecord } from '../metadata/records.js';
 import type { OperationContext } from './context.js';
 import { readContent, segmentKey } from './content.js';
-import { evaluateConditionals, objectHeaders, openMeta, requireBucket } from './object-common.js';
-import type { GetObjectInput, OperationResult } from './types.js';
+import { copyDefined, evaluateConditionals, objectHeaders, openMeta, requireBucket, STANDARD_HEADER_FIELDS } from './object-common.js';
+import type { GetObjectInput, OperationResult, ResultHeaders } from './types.js';
 
 async function loadObject(ctx: OperationContext, key: string): Promise<ObjectRecord> {
   const bucket = requireBucket(ctx);
@@ -78,12 +78,6 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
   }
 }
 
-function applyOverrides(headers: import('./types.js').ResultHeaders, input: GetObjectInput): void {
-  const o = input.overrides;
-  if (o.contentType !== undefined) headers.contentType = o.contentType;
-  if (o.contentLanguage !== undefined) headers.contentLanguage = o.contentLanguage;
-  if (o.expires !== undefined) headers.expires = o.expires;
-  if (o.cacheControl !== undefined) headers.cacheControl = o.cacheControl;
-  if (o.contentDisposition !== undefined) headers.contentDisposition = o.contentDisposition;
-  if (o.contentEncoding !== undefined) headers.contentEncoding = o.contentEncoding;
+function applyOverrides(headers: ResultHeaders, input: GetObjectInput): void {
+  copyDefined(input.overrides, headers, STANDARD_HEADER_FIELDS);
 }

@@ -18,6 +18,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { bodyBytes } from '../helpers/bodies.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../helpers/clients.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
@@ -36,12 +37,6 @@ const bucket = 'at-rest';
 
 let server: TestServer;
 let s3: S3Client;
-
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
 
 async function allFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
+import { encodeForm } from '../helpers/bodies.js';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { loopbackLookup, obsClient, obsClientV2, type ObsClientInstance } from '../helpers/clients.js';
 
@@ -144,12 +145,8 @@ describe('OBS dialect (virtual-hosted, negotiated)', () => {
     const formParams: Record<string, string> = { 'content-type': 'text/plain' };
     const res = obs.createPostSignatureSync({ Bucket: bucket, Key: 'posted.txt', Expires: 3600, FormParams: formParams });
     const post = async (fields: Record<string, string>, file: string): Promise<{ status: number; body: Buffer }> => {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(fields)) form.append(k, v);
-      form.append('file', new Blob([file]), 'posted.txt');
-      const req = new Request(`http://127.0.0.1:${server.httpPort}/${bucket}`, { method: 'POST', body: form });
-      const body = Buffer.from(await req.arrayBuffer());
-      return hostRequest(bucket, 'POST', '/', { 'content-type': req.headers.get('content-type')! }, body);
+      const form = await encodeForm(fields, file, 'posted.txt');
+      return hostRequest(bucket, 'POST', '/', { 'content-type': form.contentType }, form.body);
     };
     const good = await post({ key: 'posted.txt', 'content-type': 'text/plain', policy: res.Policy, AccessKeyId: server.accessKey, signature: res.Signature }, 'posted content');
     assert.ok(good.status >= 200 && good.status < 300, good.body.toString());

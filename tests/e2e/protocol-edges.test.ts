@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bodyBytes, encodeForm } from '../helpers/bodies.js';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { obsClientV2, s3Client, type ObsClientInstance } from '../helpers/clients.js';
 import { rawRequest, signedRequest } from '../helpers/raw.js';
@@ -17,12 +18,6 @@ let server: TestServer;
 let s3: S3Client;
 let v2: ObsClientInstance;
 let bucket: string;
-
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
 
 async function read(key: string): Promise<Buffer> {
   return bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body);
@@ -117,12 +112,8 @@ describe('authentication edges', () => {
 
   test('browser POST with V2 (AWSAccessKeyId) and V4 (x-amz-credential) policies', async () => {
     const post = async (fields: Record<string, string>, file: string): Promise<{ status: number; body: Buffer }> => {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(fields)) form.append(k, v);
-      form.append('file', new Blob([file]), 'upload.txt');
-      const req = new Request(`http://127.0.0.1:${server.httpPort}/${bucket}`, { method: 'POST', body: form });
-      const body = Buffer.from(await req.arrayBuffer());
-      return rawRequest({ port: server.httpPort, method: 'POST', path: `/${bucket}`, headers: { 'content-type': req.headers.get('content-type')! }, body });
+      const form = await encodeForm(fields, file, 'upload.txt');
+      return rawRequest({ port: server.httpPort, method: 'POST', path: `/${bucket}`, headers: { 'content-type': form.contentType }, body: form.body });
     };
     const p2 = v2.createPostSignatureSync({ Bucket: bucket, Key: 'v2-post.txt', Expires: 600, FormParams: { 'content-type': 'text/plain', success_action_status: '201' } });
     const r2 = await post({ key: 'v2-post.txt', 'content-type': 'text/plain', success_action_status: '201', policy: p2.Policy, AWSAccessKeyId: server.accessKey, signature: p2.Signature }, 'posted with v2');

@@ -33,18 +33,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { bodyBytes } from '../helpers/bodies.js';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../helpers/clients.js';
 import { rawRequest } from '../helpers/raw.js';
 
 let server: TestServer;
 let s3: S3Client;
-
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
 
 async function expectError(p: Promise<unknown>, code: string, status: number): Promise<void> {
   await assert.rejects(p, (e: { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } }) => {

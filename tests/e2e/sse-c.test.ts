@@ -20,6 +20,7 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { bodyBytes } from '../helpers/bodies.js';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { loopbackLookup, obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
 import { signedRequest } from '../helpers/raw.js';
@@ -35,12 +36,6 @@ const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
 const sseA = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: keyA.toString('base64'), SSECustomerKeyMD5: md5(keyA) };
 const sseB = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: keyB.toString('base64'), SSECustomerKeyMD5: md5(keyB) };
 const copySseA = { CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: keyA.toString('base64'), CopySourceSSECustomerKeyMD5: md5(keyA) };
-
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
 
 async function expectError(p: Promise<unknown>, status: number, code?: string): Promise<void> {
   await assert.rejects(p, (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
