@@ -33,8 +33,8 @@ export interface PipelineOptions {
   trustedProxies: Set<string>;
   renderKeyId: KeyIdRenderer;
   hostId: string;
-  /** Optional handler for the KMS JSON protocol (X-Amz-Target). */
-  kmsHandler?: (req: IncomingMessage, res: ServerResponse, auth: AuthResult, requestId: string) => Promise<void>;
+  /** Handler for the KMS JSON protocol (X-Amz-Target): authenticates itself (it needs the body's hash). */
+  kmsHandler?: (req: IncomingMessage, res: ServerResponse, requestId: string, rawPath: string, rawQuery: string) => Promise<number>;
 }
 
 /** Bodies up to this size are read to the end before an early error answer is sent. */
@@ -233,6 +233,10 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
       if (!bucket) throw fail('NoSuchBucket', undefined, { bucketName: wire.bucket ?? '' });
       return handlePostObject(req, res, wire, { services, requestId, bucket, lookupSecret: options.lookupSecret, renderKeyId: options.renderKeyId, hostId: options.hostId, setDialect, allowInsecureSse: options.allowInsecureSse });
     }
+    if (name === 'Kms') {
+      if (!options.kmsHandler) throw fail('NotImplemented');
+      return options.kmsHandler(req, res, requestId, rawPath, rawQuery);
+    }
     const auth = authenticate(
       { method: wire.method, rawPath, rawQuery, headers: req.headers, ...(wire.virtualBucket !== undefined ? { virtualBucket: wire.virtualBucket } : {}) },
       options.lookupSecret,
@@ -240,11 +244,6 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
     );
     const dialect = auth.dialect === 'obs' ? obsDialect : auth.dialect === 's3' ? s3Dialect : guessDialect(req);
     setDialect(dialect);
-    if (name === 'Kms') {
-      if (!options.kmsHandler) throw fail('NotImplemented');
-      await options.kmsHandler(req, res, auth, requestId);
-      return res.statusCode;
-    }
     if (carriesKeyMaterial(req) && !wire.isSecure && !options.allowInsecureSse) {
       throw fail('InvalidRequest', 'Requests specifying Server Side Encryption with Customer provided keys or KMS keys must be made over a secure connection.');
     }

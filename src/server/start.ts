@@ -23,6 +23,9 @@ import { ensureDir, loadOrCreateCredentials, loadOrCreateServiceMasterKey } from
 import { loadOrCreateCertificate } from './tls-cert.js';
 import { logRedactPaths } from './redact.js';
 import type { Dialect } from '../dialects/dialect.js';
+import { BuiltinKms, isUuid } from '../kms/builtin/builtin-kms.js';
+import { loadRootKey } from '../kms/builtin/root-key.js';
+import { handleKmsRequest } from '../dialects/kms-json/kms-json.js';
 
 export interface RunningServer {
   httpUrl: string;
@@ -83,6 +86,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     : await loadOrCreateCredentials(config.configDir);
   const masterKey = await loadOrCreateServiceMasterKey(config.configDir);
   const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
+  let kms: BuiltinKms;
+  try {
+    const rootKeyFile = config.kmsRootKeyFile ?? join(config.configDir, 'kms-root.key');
+    const root = await loadRootKey({ file: rootKeyFile, ...(process.env['OBSCURA_KMS_ROOT_KEY'] !== undefined ? { envValue: process.env['OBSCURA_KMS_ROOT_KEY'] } : {}), keystoreExists: await BuiltinKms.exists(metadata) });
+    if (root.created) log.info({ file: root.source }, 'created the KMS root key');
+    kms = await BuiltinKms.open(metadata, root.key, { region: config.region });
+  } catch (e) {
+    await metadata.close();
+    throw e;
+  }
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   const temporary = await blobs.cleanTemporary();
   if (temporary) log.info({ removed: temporary }, 'removed temporary files left by a crash');
@@ -91,7 +104,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const services: Services = {
     metadata,
     blobs,
-    sse: new SseService(masterKey, undefined),
+    sse: new SseService(masterKey, kms),
     reaper: new BlobReaper(blobs, log),
     limits: defaultLimits,
     region: config.region,
@@ -100,8 +113,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     randomId: (bytes = 16) => randomBytes(bytes).toString('hex'),
   };
   const secrets = new Map([[credentials.accessKey, credentials.secretKey]]);
-  const renderKeyId = (dialect: Dialect, keyId: string): string =>
-    dialect.name === 'obs' ? `${config.region}:${credentials.accessKey}:key/${keyId}` : `arn:aws:kms:${config.region}:000000000000:key/${keyId}`;
+  // Key ids are answered in the dialect's form; aliases and ARNs a client configured are echoed as given.
+  const renderKeyId = (dialect: Dialect, keyId: string): string => (!isUuid(keyId) ? keyId : dialect.name === 'obs' ? kms.obsIdOf(keyId) : kms.arnOf(keyId));
   const handler = createRequestHandler({
     services,
     domain: config.domain,
@@ -110,6 +123,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     trustedProxies: new Set(config.trustedProxies),
     renderKeyId,
     hostId: randomBytes(12).toString('base64'),
+    kmsHandler: (req, res, requestId, rawPath, rawQuery) => handleKmsRequest(req, res, { kms, lookupSecret: (id) => secrets.get(id), now: services.now, requestId, rawPath, rawQuery }),
   });
 
   // Expect: 100-continue is answered only when an operation starts reading the body.

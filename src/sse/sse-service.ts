@@ -14,6 +14,25 @@ import {
 } from '../crypto/keys.js';
 import type { CustomerKey, SseReport, SseRequest } from './types.js';
 import type { Kms } from '../kms/kms.js';
+import { KmsError } from '../kms/errors.js';
+
+/** KMS failures as the S3/OBS error table names them (decided once, here). */
+function translateKmsError(e: unknown): unknown {
+  if (!(e instanceof KmsError)) return e;
+  switch (e.code) {
+    case 'NotFoundException':
+      return fail('KMS.NotFoundException', e.message);
+    case 'DisabledException':
+      return fail('KMS.DisabledException', e.message);
+    case 'KMSInvalidStateException':
+      return fail('KMS.KMSInvalidStateException', e.message);
+    case 'InvalidCiphertextException':
+    case 'IncorrectKeyException':
+      return fail('InternalError', undefined, undefined, new IntegrityFailure('KMS refused a wrapped data key', e));
+    default:
+      return fail('InternalError', undefined, undefined, e);
+  }
+}
 
 export interface ObjectIdentity {
   bucket: string;
@@ -77,7 +96,9 @@ export class SseService {
       case 'sse-kms': {
         const kms = this.requireKms();
         const context = kmsContext(identity, request.context);
-        const dataKey = await kms.generateDataKey(request.keyId, context);
+        const dataKey = await kms.generateDataKey(request.keyId, context).catch((e: unknown) => {
+          throw translateKmsError(e);
+        });
         try {
           return {
             mode: 'sse-kms',
@@ -117,7 +138,9 @@ export class SseService {
       if (sse.mode === 'sse-kms') {
         if (!sse.kms) throw new UnsealError();
         const kms = this.requireKms();
-        const dataKey = await kms.decryptDataKey(sse.kms.keyId, Buffer.from(sse.kms.wrappedDataKey, 'base64'), kmsContext(identity, sse.kms.context));
+        const dataKey = await kms.decryptDataKey(sse.kms.keyId, Buffer.from(sse.kms.wrappedDataKey, 'base64'), kmsContext(identity, sse.kms.context)).catch((e: unknown) => {
+          throw translateKmsError(e);
+        });
         try {
           return unsealObjectKey(dataKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-kms', identity));
         } finally {

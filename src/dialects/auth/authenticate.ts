@@ -96,13 +96,18 @@ function parseAnyDate(value: string | undefined): number | undefined {
   return parseAmzDate(value) ?? (Number.isFinite(Date.parse(value)) ? Date.parse(value) : undefined);
 }
 
-export function authenticate(req: AuthRequest, lookup: SecretLookup, nowMs: number): AuthResult {
+export interface AuthOptions {
+  /** SHA-256 (hex) of a body already read, for services that do not send x-amz-content-sha256 (KMS). */
+  bodySha256?: string;
+}
+
+export function authenticate(req: AuthRequest, lookup: SecretLookup, nowMs: number, options: AuthOptions = {}): AuthResult {
   const authorization = header(req.headers, 'authorization');
   const query = splitQuery(req.rawQuery);
   if (query === undefined) throw fail('InvalidArgument', 'The query string is not valid percent-encoded UTF-8.');
   const names = new Set(query.map(([n]) => n));
   if (authorization !== undefined && authorization !== '') {
-    if (authorization.startsWith('AWS4-HMAC-SHA256 ')) return verifyV4Header(req, query, authorization, lookup, nowMs);
+    if (authorization.startsWith('AWS4-HMAC-SHA256 ')) return verifyV4Header(req, query, authorization, lookup, nowMs, options);
     if (authorization.startsWith('OBS ')) return verifyV2Header(req, query, authorization.slice(4), 'x-obs-', lookup, nowMs);
     if (authorization.startsWith('AWS ')) return verifyV2Header(req, query, authorization.slice(4), 'x-amz-', lookup, nowMs);
     throw fail('AccessDenied', 'Unsupported Authorization Type');
@@ -202,7 +207,7 @@ function v4Matches(req: AuthRequest, canonicalQuery: string, signedHeaders: stri
   });
 }
 
-function verifyV4Header(req: AuthRequest, query: Array<[string, string]>, authorization: string, lookup: SecretLookup, nowMs: number): AuthResult {
+function verifyV4Header(req: AuthRequest, query: Array<[string, string]>, authorization: string, lookup: SecretLookup, nowMs: number, options: AuthOptions): AuthResult {
   const fields = new Map<string, string>();
   for (const part of authorization.slice('AWS4-HMAC-SHA256 '.length).split(',')) {
     const eq = part.indexOf('=');
@@ -226,8 +231,9 @@ function verifyV4Header(req: AuthRequest, query: Array<[string, string]>, author
   if (Math.abs(nowMs - when) > MAX_SKEW_MS) throw fail('RequestTimeTooSkewed', undefined, { extra: { RequestTime: datetime ?? '', ServerTime: new Date(nowMs).toISOString(), MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) } });
   let payloadHash = header(req.headers, 'x-amz-content-sha256');
   if (payloadHash === undefined) {
-    if (credential.service === 's3') throw fail('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
-    payloadHash = '';
+    if (options.bodySha256 !== undefined) payloadHash = options.bodySha256;
+    else if (credential.service === 's3') throw fail('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+    else payloadHash = '';
   }
   const scope = credentialScope(credential.date, credential.region, credential.service);
   const signingKey = signingKeyV4(secret, credential.date, credential.region, credential.service);
@@ -248,6 +254,9 @@ function verifyV4Header(req: AuthRequest, query: Array<[string, string]>, author
       payload = { kind: 'streaming-unsigned', trailer: true };
       break;
     case '':
+      payload = { kind: 'none' };
+      break;
+    case options.bodySha256:
       payload = { kind: 'none' };
       break;
     default:
