@@ -139,3 +139,42 @@ test('SIGTERM lets an in-flight upload finish, then exits 0', async () => {
   await again.cleanup();
   await server.cleanup();
 });
+
+test('the KMS root key: created 0600 on first start; a wrong or missing one refuses to start and changes nothing', async () => {
+  const first = await startTestServer();
+  const kmsClientModule = await import('@aws-sdk/client-kms');
+  const kms = new kmsClientModule.KMSClient({ endpoint: first.httpUrl, region: 'us-east-1', credentials: { accessKeyId: first.accessKey, secretAccessKey: first.secretKey }, maxAttempts: 1 });
+  const key = await kms.send(new kmsClientModule.CreateKeyCommand({ Description: 'survives restarts' }));
+  kms.destroy();
+  assert.equal(await first.stop(), 0);
+  const rootFile = join(first.configDir, 'kms-root.key');
+  assert.equal(await mode(rootFile), 0o600);
+  const original = await readFile(rootFile);
+  const { SqliteMetadataStore } = await import('../../src/metadata/sqlite/sqlite-metadata-store.js');
+  const keystore = async (): Promise<string | undefined> => {
+    const store = new SqliteMetadataStore(join(first.dataDir, 'metadata.sqlite'));
+    try {
+      return await store.getState('kms.keystore');
+    } finally {
+      await store.close();
+    }
+  };
+  const sealed = await keystore();
+  assert.ok(sealed);
+  const again = { dataDir: first.dataDir, configDir: first.configDir, accessKey: first.accessKey, secretKey: first.secretKey };
+  const { writeFile: write, unlink } = await import('node:fs/promises');
+  await write(rootFile, randomBytes(32));
+  await assert.rejects(startTestServer(again), /does not open with this root key/);
+  await unlink(rootFile);
+  await assert.rejects(startTestServer(again), /root key .* is missing but a KMS keystore exists/);
+  assert.equal(await keystore(), sealed, 'the keystore was not touched');
+  await assert.rejects(stat(rootFile), 'no new root key was made');
+  const viaEnv = await startTestServer({ ...again, env: { OBSCURA_KMS_ROOT_KEY: original.toString('base64') } });
+  const kms2 = new kmsClientModule.KMSClient({ endpoint: viaEnv.httpUrl, region: 'us-east-1', credentials: { accessKeyId: first.accessKey, secretAccessKey: first.secretKey }, maxAttempts: 1 });
+  const described = await kms2.send(new kmsClientModule.DescribeKeyCommand({ KeyId: key.KeyMetadata!.KeyId }));
+  assert.equal(described.KeyMetadata!.Description, 'survives restarts');
+  kms2.destroy();
+  assert.equal(await viaEnv.stop(), 0);
+  await viaEnv.cleanup();
+  await first.cleanup();
+});
