@@ -143,7 +143,7 @@ export class BuiltinKms implements Kms {
   }
 
   private async fresh(): Promise<KeystoreDoc> {
-    if (this.now() - this.loadedAt > this.refreshMs) await this.load();
+    if (this.now() - this.loadedAt >= this.refreshMs) await this.load();
     return this.doc;
   }
 
@@ -265,8 +265,15 @@ export class BuiltinKms implements Kms {
     });
   }
 
+  /** The key a reference names; re-reads the keystore once on a miss (another node may have just made it). */
+  private async find(ref: string): Promise<MasterKeyRecord> {
+    const doc = await this.maintained();
+    if (this.resolve(doc, ref) === undefined) await this.load();
+    return this.keyOf(this.doc, ref);
+  }
+
   async describeKey(ref: string): Promise<KeyMetadata> {
-    return this.metadataOf(this.keyOf(await this.maintained(), ref));
+    return this.metadataOf(await this.find(ref));
   }
 
   async listKeys(): Promise<KeyMetadata[]> {
@@ -359,7 +366,7 @@ export class BuiltinKms implements Kms {
   }
 
   async getKeyRotationStatus(ref: string): Promise<{ keyId: string; enabled: boolean; periodDays: number; nextRotationDate?: number; versions: number }> {
-    const k = this.keyOf(await this.maintained(), ref);
+    const k = await this.find(ref);
     return {
       keyId: k.id,
       enabled: k.rotation.enabled,
@@ -440,15 +447,7 @@ export class BuiltinKms implements Kms {
 
   async generateDataKey(ref: string | undefined, context: Record<string, string>, bytes = 32): Promise<GeneratedDataKey> {
     if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) throw new KmsError('ValidationException', 'NumberOfBytes must be between 1 and 1024.');
-    const id = ref === undefined ? await this.defaultKey() : undefined;
-    let doc = await this.maintained();
-    let key = doc.keys[id ?? ''] ?? (ref !== undefined ? this.resolveOrRefresh(doc, ref) : undefined);
-    if (!key) {
-      await this.load();
-      doc = this.doc;
-      key = ref !== undefined ? this.keyOf(doc, ref) : doc.keys[id!];
-    }
-    if (!key) throw new KmsError('NotFoundException', `Key '${String(ref)}' does not exist`);
+    let key = await this.find(ref ?? (await this.defaultKey()));
     key = await this.current(key);
     this.usable(key);
     const plaintext = randomBytes(bytes);
@@ -462,23 +461,13 @@ export class BuiltinKms implements Kms {
     return this.doc.keys[key.id] ?? key;
   }
 
-  private resolveOrRefresh(doc: KeystoreDoc, ref: string): MasterKeyRecord | undefined {
-    const id = this.resolve(doc, ref);
-    return id ? doc.keys[id] : undefined;
-  }
-
   async decryptDataKey(keyId: string, wrapped: Buffer, context: Record<string, string>): Promise<Buffer> {
     return (await this.decrypt(wrapped, context, keyId)).plaintext;
   }
 
   async encrypt(ref: string, plaintext: Buffer, context: Record<string, string>): Promise<{ blob: Buffer; keyId: string }> {
     if (plaintext.length === 0 || plaintext.length > 4096) throw new KmsError('ValidationException', 'Plaintext must be 1 to 4096 bytes.');
-    let key = this.resolveOrRefresh(await this.maintained(), ref);
-    if (!key) {
-      await this.load();
-      key = this.keyOf(this.doc, ref);
-    }
-    key = await this.current(key);
+    const key = await this.current(await this.find(ref));
     this.usable(key);
     return { blob: this.wrap(key, plaintext, context), keyId: key.id };
   }

@@ -1,0 +1,80 @@
+/** The built-in KMS against the Kms conformance suite, plus its keystore rules. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { kmsConformance } from './kms-suite.js';
+import { BuiltinKms, KEYSTORE_STATE, KeystoreUnsealError } from '../../src/kms/builtin/builtin-kms.js';
+import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
+import { KmsError } from '../../src/kms/errors.js';
+
+async function open(store = new SqliteMetadataStore(':memory:'), root = randomBytes(32), now?: () => number) {
+  const kms = await BuiltinKms.open(store, root, { region: 'test-1', refreshMs: 0, ...(now ? { now } : {}) });
+  return { kms, store, root };
+}
+
+kmsConformance('BuiltinKms', async () => {
+  const { kms, store } = await open();
+  return {
+    kms,
+    createKey: async () => (await kms.createKey()).keyId,
+    disable: async (id) => void (await kms.disableKey(id)),
+    enable: async (id) => void (await kms.enableKey(id)),
+    rotate: async (id) => void (await kms.rotateKeyOnDemand(id)),
+    scheduleDeletion: async (id) => void (await kms.scheduleKeyDeletion(id, 7)),
+    cleanup: () => store.close(),
+  };
+});
+
+test('the keystore is sealed: no key material in the stored state, and another root key cannot open it', async () => {
+  const { kms, store, root } = await open();
+  const key = await kms.createKey({ description: 'sealed' });
+  const dk = await kms.generateDataKey(key.keyId, {});
+  const stored = (await store.getState(KEYSTORE_STATE))!;
+  assert.ok(!stored.includes('sealed'), 'descriptions are inside the sealed document');
+  assert.ok(!Buffer.from(stored, 'base64').includes(dk.plaintext));
+  await assert.rejects(BuiltinKms.open(store, randomBytes(32), { region: 'test-1' }), KeystoreUnsealError);
+  const again = await BuiltinKms.open(store, root, { region: 'test-1' });
+  assert.equal((await again.describeKey(key.keyId)).description, 'sealed');
+  assert.equal(await store.getState(KEYSTORE_STATE), stored, 'opening does not rewrite the keystore');
+  await store.close();
+});
+
+test('two KMS instances on one store see each other\'s keys and changes (compare-and-set, no lost update)', async () => {
+  const store = new SqliteMetadataStore(':memory:');
+  const root = randomBytes(32);
+  const a = await BuiltinKms.open(store, root, { region: 'r', refreshMs: 0 });
+  const b = await BuiltinKms.open(store, root, { region: 'r', refreshMs: 0 });
+  const keys = await Promise.all([a.createKey(), b.createKey(), a.createKey(), b.createKey()]);
+  assert.equal((await a.listKeys()).length, 4);
+  assert.deepEqual(new Set((await b.listKeys()).map((k) => k.keyId)), new Set(keys.map((k) => k.keyId)));
+  await a.disableKey(keys[1]!.keyId);
+  await assert.rejects(b.generateDataKey(keys[1]!.keyId, {}), (e: unknown) => e instanceof KmsError && e.code === 'DisabledException');
+  await store.close();
+});
+
+test('automatic rotation adds a version once the period has passed; a key past its deletion date is gone', async () => {
+  let now = Date.UTC(2026, 0, 1);
+  const { kms, store } = await open(undefined, undefined, () => now);
+  const key = await kms.createKey();
+  await kms.enableKeyRotation(key.keyId, 90);
+  const dk = await kms.generateDataKey(key.keyId, {});
+  now += 91 * 86_400_000;
+  assert.equal((await kms.describeKey(key.keyId)).currentVersion, 2);
+  assert.deepEqual(await kms.decryptDataKey(key.keyId, dk.wrapped, {}), dk.plaintext);
+  await kms.scheduleKeyDeletion(key.keyId, 7);
+  now += 8 * 86_400_000;
+  await assert.rejects(kms.describeKey(key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'NotFoundException');
+  await store.close();
+});
+
+test('key references: id, ARN, alias, alias ARN and the OBS region:domain:key/uuid form', async () => {
+  const { kms, store } = await open();
+  const key = await kms.createKey();
+  await kms.createAlias('alias/ref-test', key.keyId);
+  for (const ref of [key.keyId, key.arn, 'alias/ref-test', `arn:aws:kms:test-1:${kms.accountId}:alias/ref-test`, kms.obsIdOf(key.keyId)]) {
+    assert.equal((await kms.describeKey(ref)).keyId, key.keyId, ref);
+  }
+  await assert.rejects(kms.createAlias('alias/aws/reserved', key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'ValidationException');
+  await assert.rejects(kms.createAlias('alias/ref-test', key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'AlreadyExistsException');
+  await store.close();
+});
