@@ -131,21 +131,22 @@ export class ObsClient {
     this.transport.agent.destroy();
   }
 
-  /** The dialect used for a bucket: the OBS dialect only when the server's apiversion probe says so. */
-  private async dialectFor(bucket: string | undefined): Promise<SignatureKind> {
+  /**
+   * The dialect used for a bucket: the OBS dialect only when the server's apiversion probe says
+   * so. CreateBucket probes the service (the bucket does not exist yet) and caches nothing; a
+   * probe of a missing bucket is not cached either.
+   */
+  private async dialectFor(bucket: string | undefined, creating = false): Promise<SignatureKind> {
     if (this.signature !== 'obs') return this.signature;
-    const cacheKey = bucket ?? '';
+    const target = creating ? undefined : bucket;
+    const cacheKey = target ?? '';
     const cached = this.negotiated.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.kind;
     let kind: SignatureKind = 'v2';
-    try {
-      const res = await send({ ...this.transport, maxRetries: 0 }, { method: 'HEAD', ...(bucket !== undefined ? { bucket } : {}), query: [['apiversion', '']], signature: 'obs', virtualHosted: !this.pathStyle, headers: {} }).catch(() => undefined);
-      res?.stream.resume();
-      if (res && res.status < 300 && String(res.headers['x-obs-api'] ?? '') >= '3.0') kind = 'obs';
-    } catch {
-      kind = 'v2';
-    }
-    this.negotiated.set(cacheKey, { kind, until: Date.now() + 60_000 + Math.random() * 240_000 });
+    const res = await send({ ...this.transport, maxRetries: 0 }, { method: 'HEAD', ...(target !== undefined ? { bucket: target } : {}), query: [['apiversion', '']], signature: 'obs', virtualHosted: !this.pathStyle && target !== undefined, headers: {} }).catch(() => undefined);
+    res?.stream.resume();
+    if (res && res.status < 300 && String(res.headers['x-obs-api'] ?? '') >= '3.0') kind = 'obs';
+    if (res && res.status !== 404) this.negotiated.set(cacheKey, { kind, until: Date.now() + 60_000 + Math.random() * 240_000 });
     return kind;
   }
 
@@ -154,8 +155,8 @@ export class ObsClient {
   }
 
   /** Sends a request in the bucket's dialect; `build` makes headers once the prefix is known. */
-  private async exchange(req: Omit<WireRequest, 'signature' | 'virtualHosted' | 'headers'> & { headers?: (p: Prefix) => Record<string, string> }): Promise<{ res: WireResponse; prefix: Prefix }> {
-    const kind = await this.dialectFor(req.bucket);
+  private async exchange(req: Omit<WireRequest, 'signature' | 'virtualHosted' | 'headers'> & { headers?: (p: Prefix) => Record<string, string>; creating?: boolean }): Promise<{ res: WireResponse; prefix: Prefix }> {
+    const kind = await this.dialectFor(req.bucket, req.creating);
     const prefix = this.prefixOf(kind);
     const res = await send(this.transport, { ...req, headers: req.headers?.(prefix) ?? {}, signature: kind, virtualHosted: !this.pathStyle && req.bucket !== undefined });
     return { res, prefix };
@@ -184,6 +185,7 @@ export class ObsClient {
     return this.call({
       method: 'PUT',
       bucket,
+      creating: true,
       ...(options.location !== undefined ? { body: `<CreateBucketConfiguration><LocationConstraint>${options.location}</LocationConstraint></CreateBucketConfiguration>` } : {}),
     });
   }

@@ -46,7 +46,8 @@ export function makeResult<T>(status: number, reason: string, headers: IncomingH
   if (hostId !== undefined) result.hostId = hostId;
   if (header['x-reserved-indicator'] !== undefined) result.indicator = header['x-reserved-indicator'];
   if (status >= 300) {
-    const doc = errorBody ? (parseXmlBody(errorBody)['Error'] as Record<string, string> | undefined) : undefined;
+    const parsed = errorBody ? parseXmlBody(errorBody)['Error'] : undefined;
+    const doc = (Array.isArray(parsed) ? parsed[0] : parsed) as Record<string, string> | undefined;
     const code = doc?.['Code'] ?? header['x-obs-error-code'] ?? header['x-amz-error-code'];
     const message = doc?.['Message'] ?? header['x-obs-error-message'] ?? header['x-amz-error-message'];
     if (code !== undefined) result.errorCode = code;
