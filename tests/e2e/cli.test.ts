@@ -1,7 +1,7 @@
 /** The `obscura` CLI through child processes against the real server. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -132,6 +132,32 @@ describe('obscura CLI', () => {
     assert.match(await ok(['kms', 'cancel-deletion', created.KeyId]), /cancelled/);
     await ok(['encryption', 'delete', 's3://cli-bucket']);
     assert.match(await ok(['encryption', 'get', 's3://cli-bucket']), /no default encryption/);
+  });
+
+  test('an upload killed mid-way (SIGKILL) resumes from its checkpoint with the same command', async () => {
+    const data = randomBytes(60 * 1024 * 1024);
+    const file = join(work, 'resume.bin');
+    await writeFile(file, data);
+    const args = [join(repoRoot, 'bin', 'obscura.js'), 'cp', file, 's3://cli-bucket/resume.bin', '--part-size', '5', '--concurrency', '1'];
+    const env = { PATH: process.env['PATH'] ?? '', HOME: work, OBSCURA_CLI_PROFILES: join(work, 'profiles.json') };
+    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    const checkpoint = `${file}.upload-checkpoint`;
+    for (let i = 0; i < 600; i++) {
+      const parts = await readFile(checkpoint, 'utf8').then((t) => Object.keys((JSON.parse(t) as { parts: object }).parts).length, () => 0);
+      if (parts >= 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const saved = JSON.parse(await readFile(checkpoint, 'utf8')) as { uploadId: string; parts: object };
+    assert.ok(Object.keys(saved.parts).length >= 3 && Object.keys(saved.parts).length < 12, 'killed mid-way');
+    await ok(['cp', file, 's3://cli-bucket/resume.bin', '--part-size', '5']);
+    await assert.rejects(stat(checkpoint), 'the checkpoint is gone after success');
+    const down = join(work, 'resume.out');
+    await ok(['cp', 's3://cli-bucket/resume.bin', down]);
+    assert.equal(createHash('sha256').update(await readFile(down)).digest('hex'), createHash('sha256').update(data).digest('hex'));
+    const uploads = JSON.parse(await ok(['ls', 's3://cli-bucket/resume', '--json'])) as unknown[];
+    assert.equal(uploads.length, 1);
   });
 
   test('exit codes: 1 refused, 2 usage, 3 local file, 4 unreachable', async () => {
