@@ -1,0 +1,254 @@
+/**
+ * `npm run bench [-- --quick]`: measures this machine's limits and Obscura against them and
+ * against s3rver (a plain, unencrypted Node S3 server), in one run, on free loopback ports with
+ * temp directories. Prints a table and the target ratios, writes JSON, and (full run) rewrites
+ * BENCHMARKS.md with an SVG chart. A benchmark, never a timed test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LoadClient, percentile, ssecHeaders, type Target } from './client.js';
+import { cpuSeconds, memory } from './proc.js';
+import { renderMarkdown, renderSvg, type BenchResults } from './report.js';
+
+const quick = process.argv.includes('--quick');
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = resolve(here, '..', '..');
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const BIG = quick ? 256 * MiB : GiB;
+const RANGE_REQUESTS = 50;
+const SMALL_OPS = quick ? 800 : 4000;
+const SMALL_CONCURRENCY = 16;
+const MULTIPART = quick ? 64 * MiB : 256 * MiB;
+const LIST_KEYS = quick ? 10_000 : 100_000;
+
+const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
+
+async function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolveStart, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = ready.exec(out);
+      if (m) resolveStart({ child, match: m });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+  });
+}
+
+function gbps(bytes: number, ms: number): number {
+  return bytes / (ms / 1000) / 1e9;
+}
+
+/** Measures `fn` and the load client's CPU share during it. */
+async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; clientCpu: number; value: T }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, clientCpu: (cpu.user + cpu.system) / 1000 / ms, value };
+}
+
+async function limits(work: string): Promise<BenchResults['limits']> {
+  log('machine limits');
+  const key = randomBytes(32);
+  const block = randomBytes(64 * 1024);
+  const nonce = Buffer.alloc(12);
+  const t0 = process.hrtime.bigint();
+  for (let done = 0, i = 0; done < BIG; done += block.length, i++) {
+    nonce.writeUInt32BE(i, 7);
+    const c = createCipheriv('aes-256-gcm', key, nonce);
+    c.update(block);
+    c.final();
+    c.getAuthTag();
+  }
+  const gcmOneCore = gbps(BIG, Number(process.hrtime.bigint() - t0) / 1e6);
+  const peer = join(here, 'peers.js');
+  const streamed: Record<string, number> = {};
+  for (const kind of ['stream-plain', 'stream-gcm', 'discard'] as const) {
+    const { child, match } = await startChild([peer, kind, '0'], /listening (\d+)/);
+    const client = new LoadClient({ name: kind, port: Number(match[1]), accessKey: 'x', secretKey: 'y' });
+    const r = await measure(() => (kind === 'discard' ? client.request('PUT', '/x', { body: BIG }) : client.request('GET', `/x?bytes=${BIG}`)));
+    streamed[kind] = gbps(BIG, r.ms);
+    client.close();
+    await stop(child);
+  }
+  const file = join(work, 'disk-limit.bin');
+  const fh = await open(file, 'w');
+  const chunk = randomBytes(MiB);
+  const d0 = process.hrtime.bigint();
+  for (let done = 0; done < BIG; done += chunk.length) await fh.write(chunk);
+  await fh.sync();
+  const diskFsync = gbps(BIG, Number(process.hrtime.bigint() - d0) / 1e6);
+  await fh.close();
+  await rm(file, { force: true });
+  return { gcmOneCore, streamPlain: streamed['stream-plain']!, streamGcm: streamed['stream-gcm']!, uploadDiscard: streamed['discard']!, diskFsync };
+}
+
+type Mode = 'none' | 'sse-c' | 'sse-kms';
+
+function modeHeaders(mode: Mode, key: Buffer): Record<string, string> {
+  if (mode === 'sse-c') return ssecHeaders(key);
+  if (mode === 'sse-kms') return { 'x-amz-server-side-encryption': 'aws:kms' };
+  return {};
+}
+
+function readHeaders(mode: Mode, key: Buffer): Record<string, string> {
+  return mode === 'sse-c' ? ssecHeaders(key) : {};
+}
+
+async function expectOk(p: Promise<{ status: number; body?: string }>, what: string): Promise<{ status: number; ms: number; body?: string; bytes: number }> {
+  const r = (await p) as { status: number; ms: number; body?: string; bytes: number };
+  if (r.status >= 300) throw new Error(`${what}: ${r.status} ${r.body ?? ''}`);
+  return r;
+}
+
+async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  }));
+  return out;
+}
+
+async function scenarios(target: Target, modes: Mode[], pid: number): Promise<BenchResults['targets'][string]> {
+  const client = new LoadClient(target);
+  const key = randomBytes(32);
+  const bucket = `bench-${randomBytes(3).toString('hex')}`;
+  await expectOk(client.request('PUT', `/${bucket}`), 'create bucket');
+  const cpu0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  const result: BenchResults['targets'][string] = { big: {}, small: {}, clientCpu: {} };
+  for (const mode of modes) {
+    log(`${target.name}: 1 object of ${BIG / MiB} MiB, ${mode}`);
+    const put = await measure(() => expectOk(client.request('PUT', `/${bucket}/big-${mode}`, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
+    const get = await measure(() => expectOk(client.request('GET', `/${bucket}/big-${mode}`, { headers: readHeaders(mode, key) }), 'get big'));
+    if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
+    result.big[mode] = { putGBps: gbps(BIG, put.ms), getGBps: gbps(BIG, get.ms) };
+    result.clientCpu[`put-${mode}`] = put.clientCpu;
+    result.clientCpu[`get-${mode}`] = get.clientCpu;
+  }
+  const rangeMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
+  log(`${target.name}: ${RANGE_REQUESTS} 1 MiB ranges at the start and at the end (${rangeMode})`);
+  const ranges: Record<string, number[]> = { start: [], end: [] };
+  for (const where of ['start', 'end'] as const) {
+    for (let i = 0; i < RANGE_REQUESTS; i++) {
+      const first = where === 'start' ? 0 : BIG - MiB;
+      const r = await expectOk(client.request('GET', `/${bucket}/big-${rangeMode}`, { headers: { ...readHeaders(rangeMode, key), range: `bytes=${first}-${first + MiB - 1}` } }), 'range');
+      if (r.bytes !== MiB) throw new Error(`range returned ${r.bytes} bytes`);
+      ranges[where]!.push(r.ms);
+    }
+  }
+  result.ranges = { mode: rangeMode, startP50: percentile(ranges['start']!, 50), startP99: percentile(ranges['start']!, 99), endP50: percentile(ranges['end']!, 50), endP99: percentile(ranges['end']!, 99) };
+  const small = randomBytes(4096);
+  for (const mode of modes) {
+    log(`${target.name}: ${SMALL_OPS} × 4 KiB, ${SMALL_CONCURRENCY} clients, ${mode}`);
+    const puts = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/small-${mode}/${i}`, { headers: modeHeaders(mode, key), body: small }), 'put small')));
+    const gets = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `/${bucket}/small-${mode}/${i}`, { headers: readHeaders(mode, key) }), 'get small')));
+    result.small[mode] = {
+      putOps: SMALL_OPS / (puts.ms / 1000),
+      putP99: percentile(puts.value.map((r) => r.ms), 99),
+      getOps: SMALL_OPS / (gets.ms / 1000),
+      getP99: percentile(gets.value.map((r) => r.ms), 99),
+    };
+    result.clientCpu[`small-${mode}`] = (puts.clientCpu + gets.clientCpu) / 2;
+  }
+  const mpMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
+  log(`${target.name}: ${MULTIPART / MiB} MiB multipart in 8 MiB parts, 4 in flight (${mpMode})`);
+  const mp = await measure(async () => {
+    const init = await expectOk(client.request('POST', `/${bucket}/multipart?uploads`, { headers: modeHeaders(mpMode, key), keepBody: true }), 'initiate');
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body ?? '')![1]!;
+    const parts = MULTIPART / (8 * MiB);
+    const etags = await pool(parts, 4, async (i) => {
+      const r = await expectOk(client.request('PUT', `/${bucket}/multipart?partNumber=${i + 1}&uploadId=${encodeURIComponent(uploadId)}`, { headers: readHeaders(mpMode, key), body: 8 * MiB }), 'upload part');
+      return (r as { etag?: string }).etag ?? '';
+    });
+    const tags = etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`);
+    await expectOk(client.request('POST', `/${bucket}/multipart?uploadId=${encodeURIComponent(uploadId)}`, { body: Buffer.from(`<CompleteMultipartUpload>${tags.join('')}</CompleteMultipartUpload>`), ...(mpMode === 'sse-c' ? { headers: ssecHeaders(key) } : {}) }), 'complete');
+  });
+  result.multipart = { mode: mpMode, GBps: gbps(MULTIPART, mp.ms) };
+  log(`${target.name}: listing ${LIST_KEYS} keys in pages of 1,000`);
+  const listBucket = `${bucket}-list`;
+  await expectOk(client.request('PUT', `/${listBucket}`), 'create list bucket');
+  await pool(LIST_KEYS, 64, (i) => expectOk(client.request('PUT', `/${listBucket}/k/${String(i).padStart(7, '0')}`, { body: Buffer.alloc(0) }), 'put key'));
+  const listing = await measure(async () => {
+    let marker = '';
+    let seen = 0;
+    for (;;) {
+      const page = await expectOk(client.request('GET', `/${listBucket}?max-keys=1000${marker ? `&marker=${encodeURIComponent(marker)}` : ''}`, { keepBody: true }), 'list');
+      const keys = [...(page.body ?? '').matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]!);
+      seen += keys.length;
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(page.body ?? '') || keys.length === 0) break;
+      marker = keys[keys.length - 1]!;
+    }
+    return seen;
+  });
+  if (listing.value !== LIST_KEYS) throw new Error(`listed ${listing.value} of ${LIST_KEYS}`);
+  result.listSeconds = listing.ms / 1000;
+  const elapsed = (Date.now() - t0) / 1000;
+  result.server = { peakRssMB: memory(pid).peakRss / MiB, cpuSeconds: cpuSeconds(pid) - cpu0, wallSeconds: elapsed };
+  client.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'obscura-bench-'));
+  try {
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.type()} ${os.release()}` },
+      sizes: { bigMiB: BIG / MiB, smallOps: SMALL_OPS, multipartMiB: MULTIPART / MiB, listKeys: LIST_KEYS },
+      limits: await limits(work),
+      targets: {},
+    };
+    const accessKey = 'BENCHACCESSKEY000001';
+    const secretKey = randomBytes(24).toString('base64url');
+    const obscura = await startChild(
+      [join(repo, 'bin', 'obscura.js'), 'server', '--data-dir', join(work, 'data'), '--config-dir', join(work, 'config'), '--http-port', '0', '--https-port', '-1', '--access-key', accessKey, '--secret-key', secretKey, '--allow-insecure-sse', '--log-level', 'warn'],
+      /obscura listening http=http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    results.targets['obscura'] = await scenarios({ name: 'obscura', port: Number(obscura.match[1]), accessKey, secretKey }, ['none', 'sse-c', 'sse-kms'], obscura.child.pid!);
+    await stop(obscura.child);
+    await mkdir(join(work, 's3rver'), { recursive: true });
+    const peer = await startChild([join(here, 'peers.js'), 's3rver', '0', join(work, 's3rver')], /listening (\d+)/);
+    results.targets['s3rver'] = await scenarios({ name: 's3rver', port: Number(peer.match[1]), accessKey: 'S3RVER', secretKey: 'S3RVER' }, ['none'], peer.child.pid!);
+    await stop(peer.child);
+    const md = renderMarkdown(results, `npm run bench${quick ? ' -- --quick' : ''}`);
+    process.stdout.write(md.table + '\n\n' + md.ratios + '\n');
+    const outDir = join(repo, 'bench', 'results');
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    if (!quick) {
+      await writeFile(join(outDir, 'throughput.svg'), renderSvg(results));
+      await writeFile(join(repo, 'BENCHMARKS.md'), md.document);
+      log('wrote BENCHMARKS.md, bench/results/latest.json and bench/results/throughput.svg');
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
