@@ -4,7 +4,7 @@
  * package counter and a final-package flag, with the header as associated data. Pure: streams
  * over Buffers, node:crypto only, no I/O.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type CipherGCM } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { systemRandom, type RandomSource } from './random.js';
 
@@ -32,6 +32,9 @@ export class IntegrityError extends Error {
     this.name = 'IntegrityError';
   }
 }
+
+/** Buffering of the encrypt/decrypt streams (not a format constant): 1 MiB. */
+const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Counters for metrics and tests: packages decrypted since start. */
 export const decryptStats = { packages: 0 };
@@ -116,10 +119,13 @@ export function planRange(plainBytes: number, first: number, last: number, packa
 }
 
 /**
- * Encrypts a plaintext stream into an envelope. Holds at most one package of plaintext; input
- * chunks of any size and alignment are accepted.
+ * Encrypts a plaintext stream into an envelope. Input chunks of any size and alignment are
+ * accepted. When the plaintext length is known up front (`plainBytes`), which package is final is
+ * known before it starts, so each package is encrypted as its bytes arrive, with no buffering or
+ * copying; otherwise at most one package is held back until the stream shows whether more follows.
  */
-export function createEncryptStream(contentKey: Buffer, options: { packageBytes?: number; random?: RandomSource } = {}): Transform {
+export function createEncryptStream(contentKey: Buffer, options: { packageBytes?: number; random?: RandomSource; plainBytes?: number } = {}): Transform {
+  if (options.plainBytes !== undefined) return createStreamingEncryptStream(contentKey, options.plainBytes, options);
   const packageBytes = options.packageBytes ?? DEFAULT_PACKAGE_BYTES;
   const noncePrefix = (options.random ?? systemRandom)(NONCE_PREFIX_BYTES);
   const header = encodeHeader(packageBytes, noncePrefix);
@@ -141,6 +147,7 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
   };
 
   return new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       try {
         if (!headerSent) {
@@ -184,6 +191,71 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
         }
         seal(this, pendingBytes === 0 ? Buffer.alloc(0) : Buffer.concat(pending, pendingBytes), true);
         pending = [];
+        key.fill(0);
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+  });
+}
+
+/** The known-length encryptor: one cipher per package, fed slice by slice as data arrives. */
+function createStreamingEncryptStream(contentKey: Buffer, plainBytes: number, options: { packageBytes?: number; random?: RandomSource }): Transform {
+  const packageBytes = options.packageBytes ?? DEFAULT_PACKAGE_BYTES;
+  const noncePrefix = (options.random ?? systemRandom)(NONCE_PREFIX_BYTES);
+  const header = encodeHeader(packageBytes, noncePrefix);
+  const key = Buffer.from(contentKey);
+  const finalIndex = packageCount(plainBytes, packageBytes) - 1;
+  if (finalIndex >= MAX_PACKAGES) throw new RangeError('envelope exceeds the maximum number of packages');
+  let counter = 0;
+  let inPackage = 0;
+  let seen = 0;
+  let cipher: CipherGCM | undefined;
+  const begin = (): CipherGCM => {
+    const c = createCipheriv('aes-256-gcm', key, nonceFor(noncePrefix, counter, counter === finalIndex));
+    c.setAAD(header);
+    return c;
+  };
+  const finish = (stream: Transform): void => {
+    cipher!.final();
+    stream.push(cipher!.getAuthTag());
+    cipher = undefined;
+    counter++;
+    inPackage = 0;
+  };
+  return new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
+    construct(callback) {
+      this.push(header);
+      callback();
+    },
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      try {
+        seen += chunk.length;
+        if (seen > plainBytes) throw new RangeError('more plaintext than declared');
+        let data = chunk;
+        while (data.length > 0) {
+          cipher ??= begin();
+          const take = Math.min(packageBytes - inPackage, data.length);
+          this.push(cipher.update(take === data.length ? data : data.subarray(0, take)));
+          inPackage += take;
+          data = data.subarray(take);
+          if (inPackage === packageBytes) finish(this);
+        }
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+    flush(callback: TransformCallback) {
+      try {
+        if (seen !== plainBytes) throw new RangeError('less plaintext than declared');
+        // The final package: a partial one in progress, or an empty one when the plaintext is empty.
+        if (cipher !== undefined || counter === finalIndex) {
+          cipher ??= begin();
+          finish(this);
+        }
         key.fill(0);
         callback();
       } catch (e) {
@@ -248,6 +320,7 @@ export function createDecryptStream(contentKey: Buffer, options: { plainBytes: n
   };
 
   const stream = new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       try {
         let data = chunk;

@@ -8,6 +8,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
+/** Buffering of each pass-through stage: 1 MiB, so 64 KiB network chunks flow without stalls. */
+const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
 export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
 
 export const checksumAlgorithms: readonly ChecksumAlgorithm[] = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
@@ -182,6 +185,7 @@ export function createDigestStream(opts: { md5?: 'compute'; checksums?: Partial<
   let bytes = 0;
   let final: DigestResults | undefined;
   const stream = new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
       bytes += chunk.length;
       md5?.update(chunk);

@@ -3,6 +3,9 @@ import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { fail } from '../errors/index.js';
 
+/** Buffering of each pass-through stage: 1 MiB, so 64 KiB network chunks flow without stalls. */
+const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
 /**
  * Errors with EntityTooLarge past `maxBytes`, and with IncompleteBody when the stream ends short
  * of `expectedBytes` (or runs past it).
@@ -10,6 +13,7 @@ import { fail } from '../errors/index.js';
 export function createLengthLimit(opts: { maxBytes: number; expectedBytes?: number }): Transform {
   let seen = 0;
   return new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
       seen += chunk.length;
       if (seen > opts.maxBytes) return callback(fail('EntityTooLarge', undefined, { extra: { MaxSizeAllowed: String(opts.maxBytes) } }));

@@ -3,9 +3,13 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { fail } from '../errors/index.js';
 
+/** Buffering of each pass-through stage: 1 MiB, so 64 KiB network chunks flow without stalls. */
+const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
 export function createPayloadHashCheck(expectedHex: string): Transform {
   const hash = createHash('sha256');
   return new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
       hash.update(chunk);
       callback(null, chunk);

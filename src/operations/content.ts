@@ -9,10 +9,15 @@ import { fail, isObscuraError } from '../errors/index.js';
 import {
   createDecryptStream,
   createEncryptStream,
+  DEFAULT_PACKAGE_BYTES,
   HEADER_BYTES,
   IntegrityError,
   planRange,
+  TAG_BYTES,
 } from '../crypto/envelope.js';
+
+/** Packages per blob read: 16 × (64 KiB + tag) ≈ 1 MiB. */
+const READ_PACKAGES = 16;
 import { derivePartKey } from '../crypto/keys.js';
 import { createDigestStream, type ChecksumAlgorithm } from '../http/checksums.js';
 import { createLengthLimit } from '../http/limits.js';
@@ -65,7 +70,8 @@ export async function writeSegment(services: Services, source: Readable, content
   const needMd5 = options.wantMd5 || options.contentMd5 !== undefined;
   const digest = createDigestStream({ ...(needMd5 ? { md5: 'compute' as const } : {}), checksums: wanted });
   const limit = createLengthLimit({ maxBytes: options.maxBytes, ...(options.expectedBytes !== undefined ? { expectedBytes: options.expectedBytes } : {}) });
-  const encrypt = createEncryptStream(contentKey);
+  // With a declared length the encryptor streams each package without buffering or copying.
+  const encrypt = createEncryptStream(contentKey, options.expectedBytes !== undefined ? { plainBytes: options.expectedBytes } : {});
   let plainBytes = 0;
   digest.on('data', (chunk: Buffer) => {
     plainBytes += chunk.length;
@@ -123,12 +129,14 @@ export function multipartEtag(partEtags: string[]): string {
  * packages touched. `keyFor` gives each segment's content key.
  */
 export function readContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Readable {
-  async function* generate(): AsyncGenerator<Buffer> {
-    if (last < first) {
-      // A zero-length object: still authenticate its (empty) envelopes.
-      for (const segment of segments) yield* decryptSegment(services, segment, keyFor(segment.partNumber), undefined);
-      return;
-    }
+  // Chunks are handed on one by one ('data' events, not async iteration, which would concatenate
+  // buffered chunks into a new buffer).
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const parts: Array<{ segment: SegmentRecord; range: { first: number; last: number } | undefined }> = [];
+  if (last < first) {
+    // A zero-length object: still authenticate its (empty) envelopes.
+    for (const segment of segments) parts.push({ segment, range: undefined });
+  } else {
     let offset = 0;
     for (const segment of segments) {
       const segFirst = offset;
@@ -137,50 +145,63 @@ export function readContent(services: Services, segments: SegmentRecord[], keyFo
       if (segment.plainBytes === 0 || segLast < first || segFirst > last) continue;
       const from = Math.max(first, segFirst) - segFirst;
       const to = Math.min(last, segLast) - segFirst;
-      const whole = from === 0 && to === segment.plainBytes - 1;
-      yield* decryptSegment(services, segment, keyFor(segment.partNumber), whole ? undefined : { first: from, last: to });
+      parts.push({ segment, range: from === 0 && to === segment.plainBytes - 1 ? undefined : { first: from, last: to } });
     }
   }
-  return Readable.from(generate(), { objectMode: false, highWaterMark: 1 });
+  let current: Readable | undefined;
+  out.on('close', () => current?.destroy());
+  (async () => {
+    for (const { segment, range } of parts) {
+      if (out.destroyed) return;
+      current = await decryptSegment(services, segment, keyFor(segment.partNumber), range);
+      await new Promise<void>((resolve, reject) => {
+        current!.once('end', resolve);
+        current!.once('error', reject);
+        current!.pipe(out, { end: false });
+      });
+    }
+    out.end();
+  })().catch((e: unknown) => out.destroy(translateStorageError(e) as Error));
+  return out;
 }
 
-async function* decryptSegment(services: Services, segment: SegmentRecord, contentKey: Buffer, range: { first: number; last: number } | undefined): AsyncGenerator<Buffer> {
+/** The plaintext of one segment (or a range of it), decrypted package by package. */
+async function decryptSegment(services: Services, segment: SegmentRecord, contentKey: Buffer, range: { first: number; last: number } | undefined): Promise<Readable> {
   const plan = range ? planRange(segment.plainBytes, range.first, range.last) : undefined;
   const decrypt = createDecryptStream(contentKey, { plainBytes: segment.plainBytes, ...(plan ? { range: plan } : {}) });
   let input: Readable;
   try {
-    if (!plan) {
-      input = await services.blobs.read(segment.locator);
-    } else if (plan.cipherStart === 0) {
-      input = await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES + plan.cipherEnd });
-    } else {
-      const header = await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES - 1 });
-      const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + plan.cipherStart, end: HEADER_BYTES + plan.cipherEnd });
-      input = concatStreams([header, body]);
-    }
+    // The header is read on its own so that the packages are read in chunks of whole packages:
+    // the decryptor then opens each from a slice of the read buffer, with no copying.
+    const cipherStart = plan?.cipherStart ?? 0;
+    const cipherEnd = plan?.cipherEnd ?? segment.cipherBytes - HEADER_BYTES - 1;
+    const header = await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES - 1 });
+    const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + cipherStart, end: HEADER_BYTES + cipherEnd }, { chunkBytes: READ_PACKAGES * (DEFAULT_PACKAGE_BYTES + TAG_BYTES) });
+    input = concatStreams([header, body]);
   } catch (e) {
     throw translateStorageError(e);
   }
-  const out = pipeline(input, decrypt, () => undefined) as unknown as Readable;
-  try {
-    for await (const chunk of out) yield chunk as Buffer;
-  } catch (e) {
-    throw translateStorageError(e);
-  }
+  return pipeline(input, decrypt, () => undefined) as unknown as Readable;
 }
 
+/** Streams one after the other, chunk by chunk, with backpressure. */
 function concatStreams(streams: Readable[]): Readable {
-  const out = new PassThrough();
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   (async () => {
     for (const s of streams) {
-      for await (const chunk of s) {
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
-      }
+      await new Promise<void>((resolve, reject) => {
+        s.once('end', resolve);
+        s.once('error', reject);
+        s.pipe(out, { end: false });
+      });
     }
     out.end();
-  })().catch((e) => {
+  })().catch((e: unknown) => {
     for (const s of streams) s.destroy();
     out.destroy(e as Error);
+  });
+  out.on('close', () => {
+    for (const s of streams) s.destroy();
   });
   return out;
 }

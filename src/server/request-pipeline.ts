@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import { Readable, pipeline } from 'node:stream';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { authenticate, type AuthResult } from '../dialects/auth/index.js';
 import { obsDialect, s3Dialect, type Dialect } from '../dialects/dialect.js';
@@ -346,48 +347,46 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
     }
     // A stream: hold the headers until the first authenticated bytes (or the end) arrive, so an
     // integrity failure in the first package still becomes a proper 500.
-    const iterator = body[Symbol.asyncIterator]();
-    let first: IteratorResult<Buffer>;
-    try {
-      first = (await iterator.next()) as IteratorResult<Buffer>;
-    } catch (e) {
+    const first = await new Promise<Buffer | null>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        body.pause();
+        cleanup();
+        resolve(chunk);
+      };
+      const onEnd = (): void => {
+        cleanup();
+        resolve(null);
+      };
+      const onError = (e: Error): void => {
+        cleanup();
+        reject(e);
+      };
+      const cleanup = (): void => {
+        body.off('data', onData);
+        body.off('end', onEnd);
+        body.off('error', onError);
+      };
+      body.on('data', onData);
+      body.once('end', onEnd);
+      body.once('error', onError);
+    }).catch((e: unknown) => {
       body.destroy();
       throw e;
-    }
+    });
     res.writeHead(status, headers);
-    if (first.done) {
+    if (first === null) {
       res.end();
       return status;
     }
-    if (!res.write(first.value)) await waitDrain(res);
+    res.write(first);
     try {
-      for (;;) {
-        const next = (await iterator.next()) as IteratorResult<Buffer>;
-        if (next.done) break;
-        if (!res.write(next.value)) await waitDrain(res);
-      }
+      await pipelinePromise(body, res);
     } catch (e) {
-      body.destroy();
+      res.destroy();
       throw e;
     }
-    res.end();
     return status;
   }
-}
-
-function waitDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      res.off('close', onClose);
-      resolve();
-    };
-    const onClose = (): void => {
-      res.off('drain', onDrain);
-      reject(new Error('client went away'));
-    };
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
 }
 
 function safeResource(rawPath: string): string {

@@ -51,8 +51,12 @@ export interface BlobStore {
    * the source's error. `hint` is a human-readable prefix for the locator (no path semantics).
    */
   write(source: AsyncIterable<Buffer> | Readable, hint?: string): Promise<BlobWriteResult>;
-  /** A stream of the bytes in `range` (whole blob when omitted). Rejects with BlobNotFoundError. */
-  read(locator: BlobLocator, range?: ByteRange): Promise<Readable>;
+  /**
+   * A stream of the bytes in `range` (whole blob when omitted). Rejects with BlobNotFoundError.
+   * `chunkBytes` asks for chunks of that size (the last may be shorter), so callers can align
+   * reads with their records.
+   */
+  read(locator: BlobLocator, range?: ByteRange, options?: { chunkBytes?: number }): Promise<Readable>;
   /** Size in bytes. Rejects with BlobNotFoundError. */
   size(locator: BlobLocator): Promise<number>;
   /** A durable copy of the blob under a new locator (server-side where the store can). */

@@ -9,10 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobStoreFullError, type BlobLocator, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
 
 const LOCATOR = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/;
+
+/** A large blob is fdatasync'd in the background every this many bytes, overlapping disk and network. */
+const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
 
 export interface FsBlobStoreFaults {
   /** Called before each chunk is written; throw to simulate a failing disk (e.g. ENOSPC). */
@@ -85,25 +88,86 @@ export class FsBlobStore implements BlobStore {
       // Gather small chunks into larger writes: fewer syscalls at disk speed.
       const batch: Buffer[] = [];
       let batchBytes = 0;
-      const flush = async (): Promise<void> => {
-        if (batchBytes === 0) return;
-        this.faults.beforeWrite?.(bytes);
-        const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-        let offset = 0;
-        while (offset < data.length) {
-          const { bytesWritten } = await handle!.write(data, offset, data.length - offset);
-          offset += bytesWritten;
-        }
-        bytes += batchBytes;
-        batch.length = 0;
+      let syncedAt = 0;
+      const earlySyncs: Promise<void>[] = [];
+      /** Takes the current batch for writing, so receiving can fill the next one meanwhile. */
+      const take = (): { chunks: Buffer[]; size: number } => {
+        const taken = { chunks: batch.splice(0, batch.length), size: batchBytes };
         batchBytes = 0;
+        return taken;
       };
-      for await (const chunk of source) {
-        batch.push(chunk as Buffer);
-        batchBytes += (chunk as Buffer).length;
-        if (batchBytes >= 1024 * 1024) await flush();
+      const writeChunks = async ({ chunks, size }: { chunks: Buffer[]; size: number }): Promise<void> => {
+        if (size === 0) return;
+        this.faults.beforeWrite?.(bytes);
+        // One gathered write per batch (no copy into a staging buffer); finish any short write.
+        let { bytesWritten } = await handle!.writev(chunks);
+        while (bytesWritten < size) {
+          let skip = bytesWritten;
+          const rest: Buffer[] = [];
+          for (const b of chunks) {
+            if (skip >= b.length) skip -= b.length;
+            else {
+              rest.push(skip > 0 ? b.subarray(skip) : b);
+              skip = 0;
+            }
+          }
+          bytesWritten += (await handle!.writev(rest)).bytesWritten;
+        }
+        bytes += size;
+        // Start flushing to disk while more arrives, so the final sync has little left to do.
+        if (bytes - syncedAt >= EARLY_SYNC_BYTES) {
+          syncedAt = bytes;
+          earlySyncs.push(handle!.datasync());
+        }
+      };
+      if (source instanceof Readable) {
+        // 'data' events hand over chunks one by one (async iteration would concatenate them).
+        await new Promise<void>((resolve, reject) => {
+          let failed = false;
+          let writing: Promise<void> = Promise.resolve();
+          let queued = 0;
+          const fail = (e: unknown): void => {
+            if (failed) return;
+            failed = true;
+            source.destroy();
+            reject(e);
+          };
+          // The source may have failed while the file was being opened, before these listeners.
+          if (source.errored) return fail(source.errored);
+          if (source.destroyed) return fail(new Error('source closed before its end'));
+          // Receiving goes on while earlier batches are written; only a deep queue pauses it.
+          source.on('data', (chunk: Buffer) => {
+            batch.push(chunk);
+            batchBytes += chunk.length;
+            if (batchBytes < 1024 * 1024) return;
+            const taken = take();
+            const size = taken.size;
+            queued += size;
+            writing = writing.then(() => writeChunks(taken));
+            writing.then(
+              () => {
+                queued -= size;
+                if (queued < 4 * 1024 * 1024 && source.isPaused()) source.resume();
+              },
+              fail,
+            );
+            if (queued >= 8 * 1024 * 1024) source.pause();
+          });
+          source.once('end', () => writing.then(() => (failed ? undefined : resolve()), fail));
+          source.once('error', fail);
+          source.once('close', () => {
+            if (!source.readableEnded) fail(new Error('source closed before its end'));
+          });
+        });
+      } else {
+        for await (const chunk of source) {
+          batch.push(chunk);
+          batchBytes += chunk.length;
+          if (batchBytes >= 1024 * 1024) await writeChunks(take());
+        }
       }
-      await flush();
+      await writeChunks(take());
+      await Promise.all(earlySyncs);
       await handle.datasync();
       await handle.close();
       handle = undefined;
@@ -116,7 +180,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async read(locator: BlobLocator, range?: ByteRange): Promise<Readable> {
+  async read(locator: BlobLocator, range?: ByteRange, options: { chunkBytes?: number } = {}): Promise<Readable> {
     const path = this.pathOf(locator);
     let handle: FileHandle;
     try {
@@ -125,7 +189,7 @@ export class FsBlobStore implements BlobStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(locator);
       throw e;
     }
-    return handle.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: 256 * 1024, autoClose: true });
+    return handle.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: options.chunkBytes ?? 1024 * 1024, autoClose: true });
   }
 
   async size(locator: BlobLocator): Promise<number> {
