@@ -108,5 +108,21 @@ export async function main(argv: string[]): Promise<void> {
       .option('--key-id <id>', 'rewrap: only objects under this key')
       .option('--to-key-id <id>', 'rewrap: re-seal under this key instead of the newest version of the current one'),
   ).action(handle((a: string, args: string[], o) => c.cmdKms(a, args, o)));
+  program
+    .command('user <action> [args...]')
+    .description('users (run where the server\'s data and config dirs are): add <name>, list, remove <name | access key>')
+    .option('--data-dir <dir>', 'the server\'s data dir (or OBSCURA_DATA_DIR; default ./data)')
+    .option('--config-dir <dir>', 'the server\'s config dir (or OBSCURA_CONFIG_DIR; default ~/.config/obscura)')
+    .option('--json', 'machine-readable output')
+    .action(async (action: string, args: string[], o: { dataDir?: string; configDir?: string; json?: boolean }) => {
+      const { runUserCommand, AdminError } = await import('../server/user-admin.js');
+      try {
+        await runUserCommand(action, args, { 'data-dir': o.dataDir, 'config-dir': o.configDir, json: o.json === true });
+      } catch (e) {
+        if (!(e instanceof AdminError)) throw e;
+        process.stderr.write(`obscura: ${e.message}\n`);
+        process.exitCode = EXIT.usage;
+      }
+    });
   await program.parseAsync(argv);
 }

@@ -13,12 +13,12 @@ export interface Credentials {
 
 const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-function randomAccessKey(): string {
+export function randomAccessKey(): string {
   const bytes = randomBytes(20);
   return Array.from(bytes, (b) => ACCESS_KEY_ALPHABET[b % ACCESS_KEY_ALPHABET.length]).join('');
 }
 
-function randomSecretKey(): string {
+export function randomSecretKey(): string {
   return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
 }
 

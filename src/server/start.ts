@@ -22,6 +22,7 @@ import type { ServerConfig } from './config.js';
 import { ensureDir, loadOrCreateCredentials, loadOrCreateServiceMasterKey } from './credentials.js';
 import { loadOrCreateCertificate } from './tls-cert.js';
 import { logRedactPaths } from './redact.js';
+import { SecretBook, UserDirectory } from './users.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { BuiltinKms, isUuid } from '../kms/builtin/builtin-kms.js';
 import { loadRootKey } from '../kms/builtin/root-key.js';
@@ -112,18 +113,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     now: () => Date.now(),
     randomId: (bytes = 16) => randomBytes(bytes).toString('hex'),
   };
-  const secrets = new Map([[credentials.accessKey, credentials.secretKey]]);
+  const secrets = new SecretBook(credentials, new UserDirectory(metadata, masterKey, credentials.accessKey), (e) => log.error({ err: e }, 'could not refresh the user list'));
+  await secrets.start();
   // Key ids are answered in the dialect's form; aliases and ARNs a client configured are echoed as given.
   const renderKeyId = (dialect: Dialect, keyId: string): string => (!isUuid(keyId) ? keyId : dialect.name === 'obs' ? kms.obsIdOf(keyId) : kms.arnOf(keyId));
   const handler = createRequestHandler({
     services,
     domain: config.domain,
-    lookupSecret: (id) => secrets.get(id),
+    lookupSecret: secrets.lookup,
     allowInsecureSse: config.allowInsecureSse,
     trustedProxies: new Set(config.trustedProxies),
     renderKeyId,
     hostId: randomBytes(12).toString('base64'),
-    kmsHandler: (req, res, requestId, rawPath, rawQuery) => handleKmsRequest(req, res, { kms, lookupSecret: (id) => secrets.get(id), now: services.now, requestId, rawPath, rawQuery }),
+    kmsHandler: (req, res, requestId, rawPath, rawQuery) => handleKmsRequest(req, res, { kms, lookupSecret: secrets.lookup, now: services.now, requestId, rawPath, rawQuery }),
   });
 
   // Expect: 100-continue is answered only when an operation starts reading the body.
@@ -187,6 +189,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             }),
         ),
       );
+      secrets.stop();
       await services.reaper.flush();
       await metadata.close();
       await blobs.close();
