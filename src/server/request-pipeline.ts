@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:
 import { Readable, pipeline } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { authenticate, type AuthResult } from '../dialects/auth/index.js';
+import { authenticate, signedHeaderView, type AuthResult } from '../dialects/auth/index.js';
 import { obsDialect, s3Dialect, type Dialect } from '../dialects/dialect.js';
 import { parseQuery, resolveAddressing } from '../dialects/addressing.js';
 import { invoke } from '../dialects/invoke.js';
@@ -239,7 +239,7 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
       return options.kmsHandler(req, res, requestId, rawPath, rawQuery);
     }
     const auth = authenticate(
-      { method: wire.method, rawPath, rawQuery, headers: req.headers, ...(wire.virtualBucket !== undefined ? { virtualBucket: wire.virtualBucket } : {}) },
+      { method: wire.method, rawPath, rawQuery, headers: signedHeaderView(req), ...(wire.virtualBucket !== undefined ? { virtualBucket: wire.virtualBucket } : {}) },
       options.lookupSecret,
       services.now(),
     );

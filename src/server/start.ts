@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
+import { FsBlobStore, type FsBlobStoreFaults } from '../storage/fs/fs-blob-store.js';
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -43,6 +43,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Where logs go (default: stderr). */
   logDestination?: NodeJS.WritableStream;
+  /** Injected blob-store faults (tests: a full or failing disk). */
+  blobFaults?: FsBlobStoreFaults;
 }
 
 /** Removes blobs no record references (a crash between blob write and metadata commit). */
@@ -97,7 +99,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await metadata.close();
     throw e;
   }
-  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
   const temporary = await blobs.cleanTemporary();
   if (temporary) log.info({ removed: temporary }, 'removed temporary files left by a crash');
   await collectOrphans(blobs, metadata, log);

@@ -17,6 +17,7 @@ export const SUB_RESOURCES = new Set([
   'x-workflow-prefix', 'x-workflow-start', 'x-workflow-template-name', 'x-workflow-graph-name', 'x-workflow-execution-state',
   'x-workflow-category', 'x-workflow-execution-type', 'x-workflow-next-marker', 'x-workflow-create', 'x-workflow-trigger',
   'x-workflow-forbid', 'x-workflow-callback', 'x-workflow-instance-status', 'x-workflow-resume', 'x-obs-accesslabel',
+  'obsworkflowtriggerpolicy', 'obsbucketalias', 'obsalias', 'bucketstatus', 'policystatus',
 ]);
 
 export type SignaturePrefix = 'x-amz-' | 'x-obs-';

@@ -53,6 +53,22 @@ export interface AuthResult {
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGN_SECONDS = 604_800;
 
+/**
+ * The request's headers as signers see them: a header sent more than once is a list (joined with
+ * "," when canonicalized), not Node's ", "-joined string.
+ */
+export function signedHeaderView(req: { headersDistinct: NodeJS.Dict<string[]> }): IncomingHttpHeaders {
+  const view: IncomingHttpHeaders = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) if (values) view[name] = values.length === 1 ? values[0] : values;
+  return view;
+}
+
+/** SigV4 covers every x-amz-* header sent; one outside the signature could have been added by anyone. */
+function requireSignedAmzHeaders(headers: IncomingHttpHeaders, signedHeaders: string[], exempt: string[] = []): void {
+  const unsigned = Object.keys(headers).filter((n) => n.startsWith('x-amz-') && !signedHeaders.includes(n) && !exempt.includes(n));
+  if (unsigned.length > 0) throw fail('AccessDenied', 'There were headers present in the request which were not signed', { extra: { HeadersNotSigned: unsigned.sort().join(', ') } });
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v.join(',') : v;
@@ -241,6 +257,7 @@ function verifyV4Header(req: AuthRequest, query: Array<[string, string]>, author
   if (!v4Matches(req, canonicalQuery, signedHeaders, payloadHash, signingKey, signedDatetime, scope, signature)) {
     throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: credential.accessKeyId } });
   }
+  requireSignedAmzHeaders(req.headers, signedHeaders);
   let payload: PayloadMode;
   switch (payloadHash) {
     case UNSIGNED_PAYLOAD:
@@ -293,6 +310,7 @@ function verifyV4Query(req: AuthRequest, query: Array<[string, string]>, lookup:
   if (!v4Matches(req, canonicalQuery, signedHeaders, payloadHash, signingKey, datetime, scope, signature)) {
     throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: credential.accessKeyId } });
   }
+  requireSignedAmzHeaders(req.headers, signedHeaders, ['x-amz-content-sha256']);
   return {
     accessKeyId: credential.accessKeyId,
     scheme: 'v4-query',

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, type SecretLookup } from '../auth/index.js';
+import { authenticate, signedHeaderView, type SecretLookup } from '../auth/index.js';
 import { isObscuraError } from '../../errors/index.js';
 import { readBodyLimited } from '../../http/limits.js';
 import { KmsError } from '../../kms/errors.js';
@@ -185,7 +185,7 @@ export async function handleKmsRequest(req: IncomingMessage, res: ServerResponse
   const target = String(req.headers['x-amz-target'] ?? '');
   try {
     const raw = await readBodyLimited(req, MAX_KMS_BODY);
-    const auth = authenticate({ method: req.method ?? 'POST', rawPath: env.rawPath, rawQuery: env.rawQuery, headers: req.headers }, env.lookupSecret, env.now(), { bodySha256: createHash('sha256').update(raw).digest('hex') });
+    const auth = authenticate({ method: req.method ?? 'POST', rawPath: env.rawPath, rawQuery: env.rawQuery, headers: signedHeaderView(req) }, env.lookupSecret, env.now(), { bodySha256: createHash('sha256').update(raw).digest('hex') });
     if (auth.accessKeyId === undefined) return send(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
     if (auth.service !== 'kms') return send(400, { __type: 'InvalidSignatureException', message: 'Credential should be scoped to correct service: kms.' });
     if (!target.startsWith('TrentService.')) return send(400, { __type: 'UnknownOperationException', message: 'Unknown operation' });

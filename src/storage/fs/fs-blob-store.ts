@@ -206,6 +206,7 @@ export class FsBlobStore implements BlobStore {
     await this.ensureDir(this.tmpDir);
     const tmpPath = join(this.tmpDir, randomBytes(16).toString('hex'));
     try {
+      this.faults.beforeWrite?.(0);
       await copyFile(source, tmpPath, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
       const handle = await open(tmpPath, 'r+');
       let bytes: number;
