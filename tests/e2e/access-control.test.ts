@@ -7,13 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { repoRoot, startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
+import { assertNoSecretsIn, repoRoot, startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { rawRequest, signedRequest, type RawResponse } from '../helpers/raw.js';
 import { s3Client } from '../helpers/clients.js';
 import { bodyBytes } from '../helpers/bodies.js';
@@ -157,6 +157,16 @@ describe('users', () => {
     assert.equal(stolen.status, 403);
     assert.equal(errorCode(stolen), 'AccessDenied');
     assert.equal((await signedRequest(as(alice), { path: `/${own}/stolen` })).status, 404);
+  });
+
+  test('the log scan every test server gets at stop finds keys and secrets, and lets checksums pass', async () => {
+    const where = { secretKey: server.secretKey, configDir: server.configDir };
+    const key = randomBytes(32);
+    await assert.rejects(assertNoSecretsIn(`{"msg":"x","k":"${key.toString('base64')}"}`, where), /32-byte base64/);
+    await assert.rejects(assertNoSecretsIn(`{"msg":"x","s":"${server.secretKey}"}`, where), /holds a secret/);
+    const masterKey = await readFile(join(server.configDir, 'service-master.key'));
+    await assert.rejects(assertNoSecretsIn(`{"k":"${masterKey.toString('hex')}"}`, where), /holds a secret/);
+    await assertNoSecretsIn(`{"headers":{"x-amz-checksum-sha256":"${key.toString('base64')}"}}`, where);
   });
 
   test('user secrets are sealed at rest: neither the data dir nor the config dir holds one', async () => {

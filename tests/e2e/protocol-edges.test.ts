@@ -185,8 +185,16 @@ describe('bad input is refused with the proper code and changes nothing', () => 
   });
 
   test('oversized headers are refused before anything is read', async () => {
-    const res = await rawRequest({ port: server.httpPort, path: `/${bucket}/keep`, headers: { 'x-amz-meta-huge': 'x'.repeat(64 * 1024) } });
-    assert.equal(res.status, 431);
+    // The server answers 431 and closes at once; a close with unread request bytes may reach the
+    // client as a reset before the answer, so a reset is retried (the answer must come).
+    let res;
+    for (let attempt = 0; attempt < 5 && !res; attempt++) {
+      res = await rawRequest({ port: server.httpPort, path: `/${bucket}/keep`, headers: { 'x-amz-meta-huge': 'x'.repeat(20 * 1024) } }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ECONNRESET') throw e;
+        return undefined;
+      });
+    }
+    assert.equal(res?.status, 431);
   });
 });
 

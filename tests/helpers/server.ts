@@ -3,7 +3,7 @@
  * data dir and config dir, and stops it by its pid. Tests talk to it over HTTP(S) only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     '--https-port', '0',
     ...(options.generatedCredentials ? [] : ['--access-key', accessKey, '--secret-key', secretKey]),
     ...(options.allowInsecureSse === false ? [] : ['--allow-insecure-sse']),
+    '--log-level', 'debug',
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -85,6 +86,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
   const httpsUrl = /https=(\S+)/.exec(line)?.[1] ?? '';
+  const actualSecret = options.generatedCredentials ? (/Secret key:\s+(\S+)/.exec(stdout)?.[1] ?? '') : secretKey;
   return {
     httpUrl,
     httpsUrl,
@@ -98,14 +100,39 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     output: () => stdout + stderr,
     logs: () => stderr,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
+      await assertNoSecretsIn(stderr, { secretKey: actualSecret, configDir });
+      return child.exitCode;
     },
     cleanup: async () => {
       if (base) await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Every test server logs at debug level, and every log line it wrote is searched when it stops:
+ * no secret access key, no service master key or KMS root key (raw text, base64 or hex), and no
+ * 32-byte value in base64 at all (customer keys and data keys are exactly that).
+ */
+export async function assertNoSecretsIn(log: string, where: { secretKey: string; configDir: string }): Promise<void> {
+  const secrets = [where.secretKey];
+  for (const file of ['service-master.key', 'kms-root.key']) {
+    const bytes = await readFile(join(where.configDir, file)).catch(() => undefined);
+    if (!bytes) continue;
+    const text = bytes.toString('utf8').trim();
+    const raw = /^[A-Za-z0-9+/]{43}=$/.test(text) ? Buffer.from(text, 'base64') : bytes;
+    secrets.push(raw.toString('base64'), raw.toString('hex'), text);
+  }
+  for (const secret of secrets) {
+    if (secret && log.includes(secret)) throw new Error('a server log holds a secret (access secret, master key or root key)');
+  }
+  // SHA-256 checksums (x-amz-checksum-sha256) are the one legitimate 32-byte base64 value.
+  const keyLike = Array.from(log.matchAll(/(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/g)).find((m) => !/sha256\W{0,4}$/i.test(log.slice(Math.max(0, m.index - 12), m.index)));
+  if (keyLike) throw new Error(`a server log holds a 32-byte base64 value (a customer or data key?) near: ${log.slice(Math.max(0, keyLike.index - 80), keyLike.index).replace(/\n/g, ' ')}`);
 }
 
 /** A bucket name unique to this test run. */
