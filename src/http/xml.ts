@@ -60,7 +60,8 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
-  trimValues: true,
+  // Object names and tag values keep their spaces; whitespace between elements is dropped below.
+  trimValues: false,
   processEntities: true,
   htmlEntities: false,
   ignoreDeclaration: true,
@@ -80,11 +81,23 @@ export function parseXml(body: Buffer | string): Record<string, XmlValue> {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw fail('MalformedXML', 'DOCTYPE is not allowed.');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw fail('MalformedXML');
+  let parsed: Record<string, XmlValue>;
   try {
-    return parser.parse(text) as Record<string, XmlValue>;
+    parsed = parser.parse(text) as Record<string, XmlValue>;
   } catch (cause) {
     throw fail('MalformedXML', undefined, undefined, cause);
   }
+  dropLayoutText(parsed);
+  return parsed;
+}
+
+/** Removes the whitespace that indents elements (it is layout, not content). */
+function dropLayoutText(value: XmlValue | XmlValue[]): void {
+  if (typeof value === 'string') return;
+  if (Array.isArray(value)) return value.forEach(dropLayoutText);
+  const text = value['#text'];
+  if (typeof text === 'string' && text.trim() === '') delete value['#text'];
+  for (const child of Object.values(value)) dropLayoutText(child);
 }
 
 /** The children named `name` of a parsed element, always as an array. */
@@ -95,8 +108,11 @@ export function children(value: XmlValue | undefined, name: string): XmlValue[] 
   return Array.isArray(v) ? v : [v];
 }
 
-/** The text of the single child `name`, or undefined. Rejects repeated or structured children. */
-export function childText(value: XmlValue | undefined, name: string): string | undefined {
+/**
+ * The text of the single child `name`, trimmed (or exactly as sent with `exact`, for object names
+ * and tag values), or undefined. Rejects repeated or structured children.
+ */
+export function childText(value: XmlValue | undefined, name: string, exact = false): string | undefined {
   const list = children(value, name);
   if (list.length === 0) return undefined;
   const first = list[0];
@@ -104,5 +120,5 @@ export function childText(value: XmlValue | undefined, name: string): string | u
     if (list.length === 1 && typeof first === 'object' && Object.keys(first).length === 0) return '';
     throw fail('MalformedXML');
   }
-  return first;
+  return exact ? first : first.trim();
 }

@@ -20,7 +20,7 @@ export function parseDeleteObjects(body: Buffer, max: number): { quiet: boolean;
   const objects = children(root, 'Object');
   if (objects.length === 0 || objects.length > max) throw fail('MalformedXML', `The request must contain between 1 and ${max} keys.`);
   const keys = objects.map((o) => {
-    const key = childText(o, 'Key');
+    const key = childText(o, 'Key', true);
     if (key === undefined || key === '') throw fail('MalformedXML');
     return key;
   });

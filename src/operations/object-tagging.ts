@@ -16,8 +16,8 @@ export function parseTagging(body: Buffer): Record<string, string> {
   const set = children(root, 'TagSet')[0];
   const tags: Record<string, string> = {};
   for (const tag of children(set, 'Tag')) {
-    const key = childText(tag, 'Key');
-    const value = childText(tag, 'Value') ?? '';
+    const key = childText(tag, 'Key', true);
+    const value = childText(tag, 'Value', true) ?? '';
     if (key === undefined || key === '') throw fail('MalformedXML');
     checkTag(key, value, tags);
     tags[key] = value;

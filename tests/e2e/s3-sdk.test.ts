@@ -230,6 +230,18 @@ describe('objects', () => {
     await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'a' })), 'NoSuchKey', 404);
   });
 
+  test('delete-objects and tagging keep spaces at the ends of names and values (found by fuzzing)', async () => {
+    const bucket = await newBucket();
+    for (const k of [' spaced ', 'spaced']) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
+    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'spaced', Tagging: { TagSet: [{ Key: ' k ', Value: ' v ' }] } }));
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'spaced' }));
+    assert.deepEqual(tags.TagSet, [{ Key: ' k ', Value: ' v ' }]);
+    const res = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: ' spaced ' }] } }));
+    assert.deepEqual(res.Deleted?.map((d) => d.Key), [' spaced ']);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    assert.deepEqual(listed.Contents?.map((c) => c.Key), ['spaced']);
+  });
+
   test('copy: COPY and REPLACE directives, awkward names, copy to itself needs REPLACE', async () => {
     const bucket = await newBucket();
     const other = await newBucket();
