@@ -23,6 +23,14 @@ export interface ServerConfig {
   trustedProxies: string[];
   logLevel: string;
   kmsRootKeyFile?: string;
+  /** `postgres://…` for PostgreSQL metadata (and keystore); undefined: SQLite in the data dir. */
+  metadataUrl?: string;
+  /** `s3://bucket?endpoint=…` for ciphertext in an upstream S3 store; undefined: files in the data dir. */
+  blobsUrl?: string;
+  /** Seconds a client has to send its whole header block. */
+  headersTimeoutSeconds: number;
+  /** Seconds a connection may stay silent (mid-request or idle) before it is closed. */
+  idleTimeoutSeconds: number;
   /** Seconds SIGTERM waits for in-flight requests. */
   shutdownGraceSeconds: number;
 }
@@ -42,6 +50,10 @@ export const configOptions = [
   ['tls-key', 'PEM private key for HTTPS', undefined],
   ['kms-root-key-file', 'file holding the KMS keystore root key (default: <config-dir>/kms-root.key)', undefined],
   ['log-level', 'fatal, error, warn, info, debug, trace or silent', 'info'],
+  ['headers-timeout', 'seconds a client has to send its request headers', '60'],
+  ['idle-timeout', 'seconds a connection may stay silent, mid-request or between requests', '120'],
+  ['metadata', 'metadata store: sqlite (in the data dir) or postgres://user@host:port/db (password in PGPASSWORD)', 'sqlite'],
+  ['blobs', 'ciphertext store: fs (in the data dir) or s3://bucket?endpoint=…&region=… (keys in OBSCURA_BLOBS_ACCESS_KEY / OBSCURA_BLOBS_SECRET_KEY)', 'fs'],
   ['trusted-proxy', 'comma-separated proxy addresses whose X-Forwarded-Proto is trusted', ''],
 ] as const;
 
@@ -106,6 +118,21 @@ export function resolveConfig(flags: RawConfig, env: NodeJS.ProcessEnv = process
     allowInsecureSse: truthy(flags['allow-insecure-sse'] ?? env['OBSCURA_ALLOW_INSECURE_SSE'] ?? file['allow-insecure-sse']),
     trustedProxies: (get('trusted-proxy', '') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: get('log-level', defaults['log-level'])!,
+    ...storeUrls(get('metadata', 'sqlite')!, get('blobs', 'fs')!),
+    headersTimeoutSeconds: parseSeconds('headers-timeout', get('headers-timeout', defaults['headers-timeout'])!),
+    idleTimeoutSeconds: parseSeconds('idle-timeout', get('idle-timeout', defaults['idle-timeout'])!),
     shutdownGraceSeconds: 30,
   };
+}
+
+function storeUrls(metadata: string, blobs: string): Pick<ServerConfig, 'metadataUrl' | 'blobsUrl'> {
+  if (metadata !== 'sqlite' && !/^postgres(ql)?:\/\//.test(metadata)) throw new Error('--metadata must be sqlite or a postgres:// URL');
+  if (blobs !== 'fs' && !/^s3:\/\/[^/?]+/.test(blobs)) throw new Error('--blobs must be fs or an s3://bucket?endpoint=… URL');
+  return { ...(metadata !== 'sqlite' ? { metadataUrl: metadata } : {}), ...(blobs !== 'fs' ? { blobsUrl: blobs } : {}) };
+}
+
+function parseSeconds(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new Error(`--${name} must be a number of seconds between 0 and 86400 (got ${JSON.stringify(value)})`);
+  return n;
 }

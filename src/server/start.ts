@@ -136,7 +136,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     handler(req, res);
   };
   const servers: Server[] = [];
-  const httpServer = createHttpServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, handler);
+  // Slow clients: the whole header block within headersTimeout, then no silence longer than
+  // idleTimeout (a body may take as long as it needs while bytes keep coming: no requestTimeout).
+  const serverOptions = { requestTimeout: 0, headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 };
+  const guard = (server: Server): void => {
+    server.timeout = config.idleTimeoutSeconds * 1000;
+  };
+  const httpServer = createHttpServer(serverOptions, handler);
+  guard(httpServer);
   httpServer.on('checkContinue', onCheckContinue);
   servers.push(httpServer);
   const httpAddress = await listen(httpServer, config.httpPort, config.host);
@@ -165,7 +172,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       running.certFingerprint = generated.fingerprint256;
       running.certPath = generated.certPath;
     }
-    const httpsServer = createHttpsServer({ cert, key, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, handler);
+    const httpsServer = createHttpsServer({ cert, key, ...serverOptions }, handler);
+    guard(httpsServer);
     httpsServer.on('checkContinue', onCheckContinue);
     servers.push(httpsServer);
     const httpsAddress = await listen(httpsServer, config.httpsPort, config.host);
