@@ -82,6 +82,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     { level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { pid: process.pid } },
     (options.logDestination ?? pino.destination({ fd: 2, sync: false })) as pino.DestinationStream,
   );
+  if (config.metadataUrl !== undefined || config.blobsUrl !== undefined) throw new Error('--metadata postgres://… and --blobs s3://… are not available in this build yet');
   await ensureDir(config.dataDir);
   await ensureDir(config.configDir);
   const credentials = config.accessKey !== undefined && config.secretKey !== undefined
