@@ -31,12 +31,11 @@ export function createLengthLimit(opts: { maxBytes: number; expectedBytes?: numb
 export async function readBodyLimited(stream: Readable, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
+  // Not destroyed on refusal: the request pipeline drains what the client still sends, so it
+  // reads the error instead of a reset connection.
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw fail('MaxMessageLengthExceeded');
-    }
+    if (size > maxBytes) throw fail('MaxMessageLengthExceeded');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, size);
