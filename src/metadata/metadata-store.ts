@@ -14,7 +14,10 @@ export interface ListObjectsQuery {
 
 export interface ListUploadsQuery {
   prefix?: string;
-  /** Uploads with (key, uploadId) strictly after (keyMarker, uploadIdMarker); uploadIdMarker '' means all uploads of keyMarker are skipped. */
+  /**
+   * Uploads with (key, uploadId) strictly after (keyMarker, uploadIdMarker). Without an
+   * uploadIdMarker every upload of keyMarker is skipped (S3); '' is smaller than every upload id.
+   */
   keyMarker?: string;
   uploadIdMarker?: string;
   limit: number;
@@ -49,7 +52,7 @@ export interface MetadataStore {
 
   createUpload(record: UploadRecord): Promise<void>;
   getUpload(uploadId: string): Promise<UploadRecord | undefined>;
-  /** Sorted by key then initiated time then upload id. */
+  /** Sorted by key (UTF-8 byte order) then upload id; upload ids begin with their initiation time, so this is S3's key-then-initiation order. */
   listUploads(bucket: string, query: ListUploadsQuery): Promise<UploadRecord[]>;
   /** Stores or replaces a part; returns the replaced part (caller deletes its blob). Fails with UploadNotFoundError when the upload is gone. */
   putPart(record: PartRecord): Promise<PartRecord | undefined>;

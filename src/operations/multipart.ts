@@ -32,7 +32,8 @@ export async function handleCreateMultipartUpload(ctx: OperationContext, input: 
   try {
     const upload: UploadRecord = {
       schema: 1,
-      uploadId: ctx.randomId(24),
+      // Time first (ms, 12 hex digits), so uploads of a key list in initiation order.
+      uploadId: ctx.now().toString(16).padStart(12, '0') + ctx.randomId(18),
       bucket: bucket.name,
       key: input.key,
       versionId,

@@ -78,3 +78,18 @@ test('key references: id, ARN, alias, alias ARN and the OBS region:domain:key/uu
   await assert.rejects(kms.createAlias('alias/ref-test', key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'AlreadyExistsException');
   await store.close();
 });
+
+test('data keys under the default key write the keystore once (when the key is made), not per request', async () => {
+  const store = new SqliteMetadataStore(':memory:');
+  let writes = 0;
+  const putState = store.putState.bind(store);
+  store.putState = (...args) => {
+    writes++;
+    return putState(...args);
+  };
+  const { kms } = await open(store);
+  writes = 0;
+  for (let i = 0; i < 10; i++) await kms.generateDataKey(undefined, { i: String(i) });
+  assert.equal(writes, 1, 'one write: the default key is created');
+  await store.close();
+});

@@ -385,7 +385,11 @@ export class BuiltinKms implements Kms {
 
   // ---- cryptographic operations ----
 
-  private defaultKey(): Promise<string> {
+  /** The default key's id; the keystore is written only the first time, when it is created. */
+  private async defaultKey(): Promise<string> {
+    const known = await this.fresh();
+    const id = known.aliases[DEFAULT_KEY_ALIAS];
+    if (id && known.keys[id]) return id;
     return this.mutate((doc) => {
       const existing = doc.aliases[DEFAULT_KEY_ALIAS];
       if (existing && doc.keys[existing]) return existing;

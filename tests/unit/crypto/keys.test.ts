@@ -1,92 +1,152 @@
 /**
- * Sealed object keys, part keys, sealed metadata and wrapped secrets (docs/KEYS.md): golden vectors
- * and must-fail vectors (wrong secret, wrong mode label, moved to another bucket, object or version,
- * damaged bytes), all refused the same way.
+ * Sealed object keys, part keys, sealed metadata and wrapped secrets (docs/KEYS.md) against the
+ * stored vectors in tests/vectors/crypto/keys.json: golden values, one sealed key re-derived from
+ * the document with node:crypto alone, and must-fail cases that all end in the same UnsealError.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { derivePartKey, sealMetadata, sealObjectKey, unsealMetadata, unsealObjectKey, UnsealError, type KeyBinding } from '../../../src/crypto/keys.js';
+import { createCipheriv, createHash, hkdfSync } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  customerKeyMd5,
+  derivePartKey,
+  kekInfo,
+  SEALED_KEY_BYTES,
+  sealMetadata,
+  sealObjectKey,
+  unsealMetadata,
+  unsealObjectKey,
+  UnsealError,
+  type KeyBinding,
+} from '../../../src/crypto/keys.js';
+import type { RandomSource } from '../../../src/crypto/random.js';
 import { unwrapSecret, wrapSecret } from '../../../src/crypto/wrap.js';
-import { repoRoot } from '../../helpers/server.js';
-import { BINDING, deterministicRandom, OBJECT_KEY, WRAPPING_SECRET } from '../../vectors/crypto/generate.js';
 
-const vectors = JSON.parse(readFileSync(join(repoRoot, 'tests', 'vectors', 'crypto', 'vectors.json'), 'utf8')) as {
-  sealedKey: { sealedHex: string; seed: string; binding: KeyBinding };
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('no package.json above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+interface SealedVector {
+  name: string;
+  wrappingSecretHex: string;
+  binding: KeyBinding;
+  randomHex: string[];
+  kekInfoHex: string;
+  sealedHex: string;
+}
+
+const vectors = JSON.parse(readFileSync(join(repoRoot(), 'tests', 'vectors', 'crypto', 'keys.json'), 'utf8')) as {
+  objectKeyHex: string;
+  sealed: SealedVector[];
+  mustFail: Array<{ name: string; wrappingSecretHex: string; binding: KeyBinding; sealedHex: string }>;
   partKeys: Array<{ partNumber: number; keyHex: string }>;
-  sealedMetadata: { plaintext: string; seed: string; sealedHex: string };
-  wrappedSecret: { label: string; aadHex: string; seed: string; wrappedHex: string };
+  sealedMetadata: { plaintext: string; randomHex: string[]; sealedHex: string };
+  wrappedSecret: { secretHex: string; label: string; plaintextHex: string; aadHex: string; randomHex: string[]; wrappedHex: string };
+  customerKeyMd5: { customerKeyHex: string; md5Base64: string };
 };
-const sealed = Buffer.from(vectors.sealedKey.sealedHex, 'hex');
+const objectKey = Buffer.from(vectors.objectKeyHex, 'hex');
+const fromHex = (h: string): Buffer => Buffer.from(h, 'hex');
 
-test('golden sealed key: 94 bytes, reproduced from the fixed inputs, and it opens', () => {
-  assert.deepEqual(vectors.sealedKey.binding, BINDING);
-  assert.equal(sealed.length, 94);
-  assert.deepEqual([sealed[0], sealed[1]], [1, 1]);
-  assert.equal(sealObjectKey(WRAPPING_SECRET, OBJECT_KEY, BINDING, deterministicRandom(vectors.sealedKey.seed)).toString('hex'), vectors.sealedKey.sealedHex);
-  assert.deepEqual(unsealObjectKey(WRAPPING_SECRET, sealed, BINDING), OBJECT_KEY);
-});
+/** Hands out the stored draws in order, and checks the code asks for exactly those lengths. */
+function replay(draws: string[]): RandomSource {
+  let next = 0;
+  return (bytes) => {
+    const draw = draws[next++];
+    assert.ok(draw !== undefined, 'more random draws than the vector lists');
+    assert.equal(bytes, draw.length / 2, 'random draw of another length than the vector lists');
+    return Buffer.from(draw, 'hex');
+  };
+}
 
-const moved: Array<[string, Buffer, KeyBinding]> = [
-  ['another wrapping secret', Buffer.alloc(32, 7), BINDING],
-  ['another mode label (sse-c relabelled sse-s3)', WRAPPING_SECRET, { ...BINDING, mode: 'sse-s3' }],
-  ['another mode label (none)', WRAPPING_SECRET, { ...BINDING, mode: 'none' }],
-  ['another bucket', WRAPPING_SECRET, { ...BINDING, bucket: 'photos2' }],
-  ['another object name', WRAPPING_SECRET, { ...BINDING, key: 'albums/2026/dog.jpg' }],
-  ['another version', WRAPPING_SECRET, { ...BINDING, versionId: 'v-0002' }],
-  ['fields shifted between bucket and name', WRAPPING_SECRET, { ...BINDING, bucket: 'photosa', key: 'lbums/2026/cat.jpg' }],
-];
-for (const [what, secret, binding] of moved) {
-  test(`must fail: the sealed key with ${what}`, () => {
-    assert.throws(() => unsealObjectKey(secret, sealed, binding), UnsealError);
+for (const v of vectors.sealed) {
+  test(`golden sealed key "${v.name}": reproduced byte for byte from the fixed inputs, and it opens`, () => {
+    const secret = fromHex(v.wrappingSecretHex);
+    assert.equal(kekInfo(v.binding).toString('hex'), v.kekInfoHex);
+    assert.equal(sealObjectKey(secret, objectKey, v.binding, replay(v.randomHex)).toString('hex'), v.sealedHex);
+    assert.equal(v.sealedHex.length / 2, SEALED_KEY_BYTES);
+    assert.ok(unsealObjectKey(secret, fromHex(v.sealedHex), v.binding).equals(objectKey));
   });
 }
 
-for (const at of [0, 1, 2, 40, 50, 80, 93]) {
-  test(`must fail: the sealed key with byte ${at} flipped`, () => {
-    const damaged = Buffer.from(sealed);
-    damaged[at] = damaged[at]! ^ 0x80;
-    assert.throws(() => unsealObjectKey(WRAPPING_SECRET, damaged, BINDING), UnsealError);
+/** Length-prefixed fields as docs/KEYS.md states them: u32 big-endian length, then UTF-8. */
+function fields(values: string[]): Buffer {
+  return Buffer.concat(values.flatMap((s) => {
+    const bytes = Buffer.from(s, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return [length, bytes];
+  }));
+}
+
+test('golden sealed keys re-derived from docs/KEYS.md with node:crypto alone', () => {
+  for (const v of vectors.sealed) {
+    const [salt, nonce] = v.randomHex.map(fromHex) as [Buffer, Buffer];
+    const identity = fields([v.binding.bucket, v.binding.key, v.binding.versionId]);
+    const info = fields(['obscura sealed object key v1', v.binding.mode, createHash('sha256').update(identity).digest('hex')]);
+    assert.equal(info.toString('hex'), v.kekInfoHex, v.name);
+    const kek = Buffer.from(hkdfSync('sha256', fromHex(v.wrappingSecretHex), salt, info, 32));
+    const head = Buffer.concat([Buffer.from([1, 1]), salt, nonce]);
+    const cipher = createCipheriv('aes-256-gcm', kek, nonce);
+    cipher.setAAD(Buffer.concat([head, fields([v.binding.mode]), identity]));
+    const sealed = Buffer.concat([head, cipher.update(objectKey), cipher.final(), cipher.getAuthTag()]);
+    assert.equal(sealed.toString('hex'), v.sealedHex, v.name);
+  }
+});
+
+test('HKDF info stays under 1,024 bytes for a 1,024-byte object name; the AAD still binds the full name', () => {
+  const long = vectors.sealed.find((v) => v.name.includes('1,024-byte'))!;
+  assert.equal(Buffer.byteLength(long.binding.key, 'utf8'), 1024);
+  assert.ok(fromHex(long.kekInfoHex).length < 1024);
+});
+
+for (const v of vectors.mustFail) {
+  test(`must fail to unseal: ${v.name}`, () => {
+    assert.throws(() => unsealObjectKey(fromHex(v.wrappingSecretHex), fromHex(v.sealedHex), v.binding), (e: unknown) => e instanceof UnsealError && e.message === 'sealed value does not open');
   });
 }
 
-test('must fail: a sealed key cut short or extended', () => {
-  assert.throws(() => unsealObjectKey(WRAPPING_SECRET, sealed.subarray(0, 93), BINDING), UnsealError);
-  assert.throws(() => unsealObjectKey(WRAPPING_SECRET, Buffer.concat([sealed, Buffer.from([0])]), BINDING), UnsealError);
+test('golden part keys: one per part number, none equal to the object key', () => {
+  for (const { partNumber, keyHex } of vectors.partKeys) assert.equal(derivePartKey(objectKey, partNumber).toString('hex'), keyHex);
+  const all = [vectors.objectKeyHex, ...vectors.partKeys.map((p) => p.keyHex)];
+  assert.equal(new Set(all).size, all.length);
+  for (const n of [0, -1, 1.5]) assert.throws(() => derivePartKey(objectKey, n), RangeError);
 });
 
-test('object names up to 1,024 bytes bind in full (HKDF info carries their hash, the AAD the name)', () => {
-  const long: KeyBinding = { ...BINDING, key: 'é'.repeat(512) };
-  const s = sealObjectKey(WRAPPING_SECRET, OBJECT_KEY, long);
-  assert.deepEqual(unsealObjectKey(WRAPPING_SECRET, s, long), OBJECT_KEY);
-  assert.throws(() => unsealObjectKey(WRAPPING_SECRET, s, { ...long, key: 'é'.repeat(511) + 'e' }), UnsealError);
-});
-
-test('golden part keys: distinct per part, fixed by the object key', () => {
-  for (const { partNumber, keyHex } of vectors.partKeys) assert.equal(derivePartKey(OBJECT_KEY, partNumber).toString('hex'), keyHex);
-  assert.equal(new Set(vectors.partKeys.map((p) => p.keyHex)).size, vectors.partKeys.length);
-  assert.ok(!vectors.partKeys.some((p) => p.keyHex === OBJECT_KEY.toString('hex')));
-  assert.throws(() => derivePartKey(OBJECT_KEY, 0), RangeError);
-});
-
-test('golden sealed metadata, and it refuses another object key or a flipped byte', () => {
+test('golden sealed metadata; another object key or a flipped byte does not open it', () => {
   const m = vectors.sealedMetadata;
-  assert.equal(sealMetadata(OBJECT_KEY, Buffer.from(m.plaintext), deterministicRandom(m.seed)).toString('hex'), m.sealedHex);
-  const bytes = Buffer.from(m.sealedHex, 'hex');
-  assert.equal(unsealMetadata(OBJECT_KEY, bytes).toString(), m.plaintext);
-  assert.throws(() => unsealMetadata(Buffer.alloc(32, 1), bytes), UnsealError);
-  const damaged = Buffer.from(bytes);
-  damaged[20] = damaged[20]! ^ 1;
-  assert.throws(() => unsealMetadata(OBJECT_KEY, damaged), UnsealError);
+  assert.equal(sealMetadata(objectKey, Buffer.from(m.plaintext), replay(m.randomHex)).toString('hex'), m.sealedHex);
+  const sealed = fromHex(m.sealedHex);
+  assert.equal(unsealMetadata(objectKey, sealed).toString(), m.plaintext);
+  assert.throws(() => unsealMetadata(Buffer.alloc(32, 1), sealed), UnsealError);
+  for (const at of [0, 5, 20, sealed.length - 1]) {
+    const damaged = Buffer.from(sealed);
+    damaged[at] = damaged[at]! ^ 1;
+    assert.throws(() => unsealMetadata(objectKey, damaged), UnsealError, `byte ${at}`);
+  }
+  assert.throws(() => unsealMetadata(objectKey, sealed.subarray(0, 28)), UnsealError);
 });
 
 test('golden wrapped secret (KMS data keys, the keystore), bound to its label and associated data', () => {
   const w = vectors.wrappedSecret;
-  const aad = Buffer.from(w.aadHex, 'hex');
-  assert.equal(wrapSecret(WRAPPING_SECRET, w.label, OBJECT_KEY, aad, deterministicRandom(w.seed)).toString('hex'), w.wrappedHex);
-  const wrapped = Buffer.from(w.wrappedHex, 'hex');
-  assert.deepEqual(unwrapSecret(WRAPPING_SECRET, w.label, wrapped, aad), OBJECT_KEY);
-  assert.throws(() => unwrapSecret(WRAPPING_SECRET, 'obscura kms keystore v1', wrapped, aad), UnsealError);
-  assert.throws(() => unwrapSecret(WRAPPING_SECRET, w.label, wrapped, Buffer.from('other context')), UnsealError);
+  const secret = fromHex(w.secretHex);
+  const aad = fromHex(w.aadHex);
+  assert.equal(wrapSecret(secret, w.label, fromHex(w.plaintextHex), aad, replay(w.randomHex)).toString('hex'), w.wrappedHex);
+  const wrapped = fromHex(w.wrappedHex);
+  assert.equal(unwrapSecret(secret, w.label, wrapped, aad).toString('hex'), w.plaintextHex);
+  assert.throws(() => unwrapSecret(secret, 'obscura kms keystore v1', wrapped, aad), UnsealError);
+  assert.throws(() => unwrapSecret(secret, w.label, wrapped, Buffer.from('other context')), UnsealError);
+  assert.throws(() => unwrapSecret(Buffer.alloc(32), w.label, wrapped, aad), UnsealError);
+});
+
+test('golden customer key MD5 (the only trace of a customer key that is stored)', () => {
+  const c = vectors.customerKeyMd5;
+  assert.equal(customerKeyMd5(fromHex(c.customerKeyHex)), c.md5Base64);
 });
