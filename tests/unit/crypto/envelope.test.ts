@@ -7,22 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { cipherSize, createDecryptStream, createEncryptStream, IntegrityError, packageCount, planRange, type RangePlan } from '../../../src/crypto/envelope.js';
 import type { RandomSource } from '../../../src/crypto/random.js';
+import { repoRoot as root } from '../../helpers/server.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('no package.json above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
 
 interface GoldenEnvelope {
   name: string;
@@ -51,7 +42,7 @@ interface RangeVector {
   plan: RangePlan;
 }
 
-const vectors = JSON.parse(readFileSync(join(repoRoot(), 'tests', 'vectors', 'crypto', 'envelope.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto', 'envelope.json'), 'utf8')) as {
   contentKeyHex: string;
   golden: GoldenEnvelope[];
   mustFail: MustFailEnvelope[];

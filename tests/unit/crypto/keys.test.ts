@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, hkdfSync } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   customerKeyMd5,
   derivePartKey,
@@ -23,16 +22,8 @@ import {
 } from '../../../src/crypto/keys.js';
 import type { RandomSource } from '../../../src/crypto/random.js';
 import { unwrapSecret, wrapSecret } from '../../../src/crypto/wrap.js';
+import { repoRoot as root } from '../../helpers/server.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('no package.json above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
 
 interface SealedVector {
   name: string;
@@ -43,7 +34,7 @@ interface SealedVector {
   sealedHex: string;
 }
 
-const vectors = JSON.parse(readFileSync(join(repoRoot(), 'tests', 'vectors', 'crypto', 'keys.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto', 'keys.json'), 'utf8')) as {
   objectKeyHex: string;
   sealed: SealedVector[];
   mustFail: Array<{ name: string; wrappingSecretHex: string; binding: KeyBinding; sealedHex: string }>;

@@ -8,23 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createEncryptStream } from '../../../src/crypto/envelope.js';
 import { customerKeyMd5, derivePartKey, kekInfo, sealMetadata, sealObjectKey, type KeyBinding } from '../../../src/crypto/keys.js';
 import type { RandomSource } from '../../../src/crypto/random.js';
 import { wrapSecret } from '../../../src/crypto/wrap.js';
+import { repoRoot as root } from '../../helpers/server.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('no package.json above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
 
 /** SHA-256 in counter mode over a seed, recording every draw so the vector can list it. */
 function seededRandom(seed: string): { random: RandomSource; draws: string[] } {
@@ -263,7 +254,7 @@ function keyVectors(): object {
   };
 }
 
-const dir = join(repoRoot(), 'tests', 'vectors', 'crypto');
+const dir = join(root, 'tests', 'vectors', 'crypto');
 const files: Array<[string, () => Promise<object> | object]> = [
   ['envelope.json', envelopeVectors],
   ['keys.json', keyVectors],
