@@ -5,9 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { MetadataUnavailableError } from '../metadata/metadata-store.js';
+import { BlobStoreUnavailableError } from '../storage/blob-store.js';
 import { authenticate, signedHeaderView, type AuthResult } from '../dialects/auth/index.js';
 import { obsDialect, s3Dialect, type Dialect } from '../dialects/dialect.js';
 import { parseQuery, resolveAddressing } from '../dialects/addressing.js';
@@ -130,6 +133,9 @@ function carriesKeyMaterial(req: IncomingMessage): boolean {
 export function createRequestHandler(options: PipelineOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { services } = options;
   const log: Logger = services.log;
+  // Requests pipelined on one connection run one after another: RFC 9112 §9.3.2 allows parallel
+  // processing only of safe methods, and a GET or DELETE behind a PUT must see that PUT.
+  const lastOnConnection = new WeakMap<Socket, Promise<void>>();
   return (req, res) => {
     const requestId = newRequestId();
     const started = process.hrtime.bigint();
@@ -146,6 +152,10 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
     const sendError = (e: unknown): void => {
       let error: ObscuraError;
       if (isObscuraError(e)) error = e;
+      // A store that cannot be reached now: the client should retry (503), nothing was changed.
+      else if (e instanceof MetadataUnavailableError || e instanceof BlobStoreUnavailableError) error = fail('ServiceUnavailable', 'The storage service is unreachable. Please retry.', { headers: { 'retry-after': '1' } }, e);
+      // The client closed the connection mid-body: its fault, not an internal error.
+      else if (!req.complete && req.socket.destroyed) error = new ObscuraError('IncompleteBody', undefined, {}, { cause: e });
       else error = new ObscuraError('InternalError', undefined, {}, { cause: e });
       const cause = error.code === 'InternalError' ? (error.cause ?? e) : undefined;
       finish(error.status, cause ?? (error.status >= 500 ? error : undefined));
@@ -153,7 +163,7 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
         res.destroy();
         return;
       }
-      const headers: OutgoingHttpHeaders = { ...requestIdHeaders(dialect, requestId, options.hostId) };
+      const headers: OutgoingHttpHeaders = { ...requestIdHeaders(dialect, requestId, options.hostId), ...(error.detail.headers ?? {}) };
       const respond = (): void => {
         if (res.headersSent || res.destroyed) return;
         if (req.method === 'HEAD' || error.status === 304) {
@@ -166,9 +176,10 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
           res.end(body);
         }
       };
-      if (req.readableEnded || req.destroyed || (req as ContinueAware).continueHeld) {
+      if (req.complete || req.destroyed || (req as ContinueAware).continueHeld) {
         // Nothing more will come (or the client still waits for 100-continue and never sends it).
-        if (!req.readableEnded) res.shouldKeepAlive = false;
+        // A complete request's unread body is already buffered: the connection stays usable.
+        if (!req.complete) res.shouldKeepAlive = false;
         respond();
         return;
       }
@@ -186,9 +197,18 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
         req.resume();
       }
     };
-    handle(req, res, requestId, (d) => (dialect = d), (op) => (operation = op), (r) => (resource = r))
-      .then((status) => finish(status))
-      .catch(sendError);
+    const run = (): void => {
+      handle(req, res, requestId, (d) => (dialect = d), (op) => (operation = op), (r) => (resource = r))
+        .then((status) => finish(status))
+        .catch(sendError);
+    };
+    const previous = lastOnConnection.get(req.socket);
+    lastOnConnection.set(req.socket, new Promise((resolve) => res.once('close', resolve)));
+    if (previous === undefined) return run();
+    void previous.then(() => {
+      if (!req.socket.destroyed) return run();
+      log.debug({ requestId, method: req.method }, 'the connection closed before its pipelined request was reached');
+    });
   };
 
   async function handle(
@@ -199,6 +219,8 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
     setOperation: (o: OperationName) => void,
     setResource: (r: string) => void,
   ): Promise<number> {
+    // Node's parser also takes `HTTP/2.0` and a line with no version (HTTP/0.9); neither is served.
+    if (req.httpVersionMajor !== 1) throw fail('InvalidRequest', 'Only HTTP/1.0 and HTTP/1.1 are served.');
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { FsBlobStore, type FsBlobStoreFaults } from '../storage/fs/fs-blob-store.js';
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
+import { PostgresMetadataStore } from '../metadata/postgres/postgres-metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SseService } from '../sse/sse-service.js';
@@ -46,6 +47,9 @@ export interface StartOptions {
   /** Injected blob-store faults (tests: a full or failing disk). */
   blobFaults?: FsBlobStoreFaults;
 }
+
+/** How long a blob replaced on a shared store stays for readers on other nodes. */
+const SHARED_REAP_GRACE_MS = 5 * 60 * 1000;
 
 /** Removes blobs no record references (a crash between blob write and metadata commit). */
 async function collectOrphans(blobs: BlobStore, metadata: MetadataStore, log: Logger): Promise<number> {
@@ -82,14 +86,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     { level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { pid: process.pid } },
     (options.logDestination ?? pino.destination({ fd: 2, sync: false })) as pino.DestinationStream,
   );
-  if (config.metadataUrl !== undefined || config.blobsUrl !== undefined) throw new Error('--metadata postgres://… and --blobs s3://… are not available in this build yet');
+  if (config.blobsUrl !== undefined) throw new Error('--blobs s3://… is not available in this build yet');
   await ensureDir(config.dataDir);
   await ensureDir(config.configDir);
   const credentials = config.accessKey !== undefined && config.secretKey !== undefined
     ? { accessKey: config.accessKey, secretKey: config.secretKey }
     : await loadOrCreateCredentials(config.configDir);
   const masterKey = await loadOrCreateServiceMasterKey(config.configDir);
-  const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
+  const metadata: MetadataStore = config.metadataUrl
+    ? await PostgresMetadataStore.open(config.metadataUrl, { onBackgroundError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the next request reconnects') })
+    : new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
   let kms: BuiltinKms;
   try {
     const rootKeyFile = config.kmsRootKeyFile ?? join(config.configDir, 'kms-root.key');
@@ -101,15 +107,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw e;
   }
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
+  // Blobs shared with other nodes are never swept at start (another node may be writing one that
+  // is not referenced yet), and old blobs are deleted only after a longer grace period, since
+  // readers on other nodes are not pinned here.
+  const sharedBlobs = config.blobsUrl !== undefined;
   const temporary = await blobs.cleanTemporary();
   if (temporary) log.info({ removed: temporary }, 'removed temporary files left by a crash');
-  await collectOrphans(blobs, metadata, log);
+  if (!sharedBlobs) await collectOrphans(blobs, metadata, log);
 
   const services: Services = {
     metadata,
     blobs,
     sse: new SseService(masterKey, kms),
-    reaper: new BlobReaper(blobs, log),
+    reaper: new BlobReaper(blobs, log, sharedBlobs ? SHARED_REAP_GRACE_MS : undefined),
     limits: defaultLimits,
     region: config.region,
     log,
