@@ -30,7 +30,6 @@ function isFull(e: unknown): boolean {
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
-  private shardsReady: Promise<void> | undefined;
 
   constructor(
     private readonly root: string,
@@ -61,39 +60,30 @@ export class FsBlobStore implements BlobStore {
 
   /**
    * New blobs go to `ab/c0/<id>`: 256 × 16 shard dirs (the locator format allows 256 × 256; readers
-   * accept any). Few enough to create all of them once, so a write never pays for a new directory.
+   * accept any), so after the first few thousand writes every shard exists and a write never pays
+   * for a new directory again, not even after a restart.
    */
   private newLocator(): BlobLocator {
     const id = randomBytes(16).toString('hex');
     return `${id.slice(0, 2)}/${id[2]}0/${id}`;
   }
 
-  /** Creates every shard dir a new locator can name (first write of a process; quick when they exist). */
-  private createShards(): Promise<void> {
-    this.shardsReady ??= (async () => {
-      let created = false;
-      for (let a = 0; a < 256; a++) {
-        const top = a.toString(16).padStart(2, '0');
-        for (let b = 0; b < 16; b++) {
-          const dir = join(this.root, top, `${b.toString(16)}0`);
-          if ((await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined) created = true;
-          this.knownDirs.add(dir);
-        }
-        if (created) await this.syncDir(join(this.root, top));
-      }
-      if (created) await this.syncDir(this.root);
-    })().catch((e: unknown) => {
-      this.shardsReady = undefined;
-      throw e;
-    });
-    return this.shardsReady;
+  /** Makes a shard dir if missing; only a dir actually created costs the syncs of its parents. */
+  private async ensureShard(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (created !== undefined) {
+      await this.syncDir(join(dir, '..'));
+      await this.syncDir(this.root);
+    }
+    this.knownDirs.add(dir);
   }
 
   private async install(tmpPath: string): Promise<BlobLocator> {
-    await this.createShards();
     const locator = this.newLocator();
     const finalPath = join(this.root, locator);
     const dir = join(finalPath, '..');
+    await this.ensureShard(dir);
     await rename(tmpPath, finalPath);
     await this.syncDir(dir);
     return locator;
