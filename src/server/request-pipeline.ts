@@ -130,13 +130,21 @@ function carriesKeyMaterial(req: IncomingMessage): boolean {
   return mode === 'aws:kms' || mode === 'kms';
 }
 
-export function createRequestHandler(options: PipelineOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export type RequestHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** Resolves once no operation is running (shutdown waits for it before closing the stores). */
+  idle: () => Promise<void>;
+};
+
+export function createRequestHandler(options: PipelineOptions): RequestHandler {
   const { services } = options;
   const log: Logger = services.log;
   // Requests pipelined on one connection run one after another: RFC 9112 §9.3.2 allows parallel
   // processing only of safe methods, and a GET or DELETE behind a PUT must see that PUT.
   const lastOnConnection = new WeakMap<Socket, Promise<void>>();
-  return (req, res) => {
+  // Operations still running (a client may hang up while its operation goes on): shutdown waits.
+  let running = 0;
+  const idleWaiters: Array<() => void> = [];
+  const handler = ((req: IncomingMessage, res: ServerResponse): void => {
     const requestId = newRequestId();
     const started = process.hrtime.bigint();
     let dialect = guessDialect(req);
@@ -198,9 +206,13 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
       }
     };
     const run = (): void => {
+      running++;
       handle(req, res, requestId, (d) => (dialect = d), (op) => (operation = op), (r) => (resource = r))
         .then((status) => finish(status))
-        .catch(sendError);
+        .catch(sendError)
+        .finally(() => {
+          if (--running === 0) for (const wake of idleWaiters.splice(0)) wake();
+        });
     };
     const previous = lastOnConnection.get(req.socket);
     lastOnConnection.set(req.socket, new Promise((resolve) => res.once('close', resolve)));
@@ -209,7 +221,9 @@ export function createRequestHandler(options: PipelineOptions): (req: IncomingMe
       if (!req.socket.destroyed) return run();
       log.debug({ requestId, method: req.method }, 'the connection closed before its pipelined request was reached');
     });
-  };
+  }) as RequestHandler;
+  handler.idle = () => (running === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+  return handler;
 
   async function handle(
     req: IncomingMessage,

@@ -210,6 +210,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             }),
         ),
       );
+      // Operations whose clients hung up may still be running: let them finish (within the grace).
+      await Promise.race([handler.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownGraceSeconds * 1000).unref())]);
       secrets.stop();
       await services.reaper.flush();
       await metadata.close();
