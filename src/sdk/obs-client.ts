@@ -510,13 +510,28 @@ export class ObsClient {
     });
   }
 
-  async listMultipartUploads(bucket: string, options: { prefix?: string; maxUploads?: number } = {}): Promise<ObsResult<{ uploads: Array<{ key: string; uploadId: string; initiated: Date }> }>> {
+  /** One page of the bucket's multipart uploads; pass `nextKeyMarker`/`nextUploadIdMarker` back for the next page. */
+  async listMultipartUploads(
+    bucket: string,
+    options: { prefix?: string; maxUploads?: number; keyMarker?: string; uploadIdMarker?: string } = {},
+  ): Promise<ObsResult<{ uploads: Array<{ key: string; uploadId: string; initiated: Date }>; isTruncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }>> {
     const query: Array<[string, string]> = [['uploads', '']];
     if (options.prefix !== undefined) query.push(['prefix', options.prefix]);
     if (options.maxUploads !== undefined) query.push(['max-uploads', String(options.maxUploads)]);
-    return this.call({ method: 'GET', bucket, query }, (doc) => ({
-      uploads: list<XmlDoc>(((doc['ListMultipartUploadsResult'] ?? {}) as XmlDoc)['Upload']).map((u) => ({ key: String(u['Key']), uploadId: String(u['UploadId']), initiated: new Date(String(u['Initiated'])) })),
-    }));
+    if (options.keyMarker !== undefined) query.push(['key-marker', options.keyMarker]);
+    if (options.uploadIdMarker !== undefined) query.push(['upload-id-marker', options.uploadIdMarker]);
+    return this.call({ method: 'GET', bucket, query }, (doc) => {
+      const r = (doc['ListMultipartUploadsResult'] ?? {}) as XmlDoc;
+      const truncated = String(r['IsTruncated']) === 'true';
+      const nextKeyMarker = str(r['NextKeyMarker']);
+      const nextUploadIdMarker = str(r['NextUploadIdMarker']);
+      return {
+        uploads: list<XmlDoc>(r['Upload']).map((u) => ({ key: String(u['Key']), uploadId: String(u['UploadId']), initiated: new Date(String(u['Initiated'])) })),
+        isTruncated: truncated,
+        ...(truncated && nextKeyMarker ? { nextKeyMarker } : {}),
+        ...(truncated && nextUploadIdMarker ? { nextUploadIdMarker } : {}),
+      };
+    });
   }
 
   // ---- signed URLs and POST policies ----

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { FsBlobStore, type FsBlobStoreFaults } from '../storage/fs/fs-blob-store.js';
+import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { PostgresMetadataStore } from '../metadata/postgres/postgres-metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -86,7 +87,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     { level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' }, base: { pid: process.pid } },
     (options.logDestination ?? pino.destination({ fd: 2, sync: false })) as pino.DestinationStream,
   );
-  if (config.blobsUrl !== undefined) throw new Error('--blobs s3://… is not available in this build yet');
   await ensureDir(config.dataDir);
   await ensureDir(config.configDir);
   const credentials = config.accessKey !== undefined && config.secretKey !== undefined
@@ -106,7 +106,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await metadata.close();
     throw e;
   }
-  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
+  const blobs: BlobStore = config.blobsUrl ? S3BlobStore.fromUrl(config.blobsUrl) : new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
   // Blobs shared with other nodes are never swept at start (another node may be writing one that
   // is not referenced yet), and old blobs are deleted only after a longer grace period, since
   // readers on other nodes are not pinned here.
