@@ -16,6 +16,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { startTestPostgres, type TestPostgres } from '../tests/helpers/postgres.js';
 import { startTestCeph, type TestCeph } from '../tests/helpers/ceph.js';
 import { startTestServer, type TestServer } from '../tests/helpers/server.js';
+import { everySseMode, ssecHeaders } from '../tests/helpers/sse-headers.js';
 import { signedRequest, type RawResponse } from '../tests/helpers/raw.js';
 import { bodyBytes } from '../tests/helpers/bodies.js';
 
@@ -29,11 +30,7 @@ const bucket = 'cluster';
 const accessKey = 'AKCLUSTER' + randomBytes(4).toString('hex').toUpperCase();
 const secretKey = randomBytes(24).toString('base64url');
 const customerKey = randomBytes(32);
-const ssec = {
-  'x-amz-server-side-encryption-customer-algorithm': 'AES256',
-  'x-amz-server-side-encryption-customer-key': customerKey.toString('base64'),
-  'x-amz-server-side-encryption-customer-key-md5': createHash('md5').update(customerKey).digest('base64'),
-};
+const ssec = ssecHeaders(customerKey);
 /** Every plaintext written, to show the upstream never holds one. */
 const plaintexts: Buffer[] = [];
 
@@ -77,12 +74,7 @@ after(async () => {
 test('an object written through one node reads through every other, in every SSE mode', async () => {
   const kms = new KMSClient({ endpoint: nodes[1]!.httpUrl, region: 'us-east-1', credentials: { accessKeyId: accessKey, secretAccessKey: secretKey }, maxAttempts: 1 });
   const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-  const modes: Array<[string, Record<string, string>, Record<string, string>]> = [
-    ['none', {}, {}],
-    ['sse-s3', { 'x-amz-server-side-encryption': 'AES256' }, {}],
-    ['sse-kms', { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId }, {}],
-    ['sse-c', ssec, ssec],
-  ];
+  const modes = everySseMode(keyId, customerKey);
   for (const [mode, writeHeaders, readHeaders] of modes) {
     for (const [w, writer] of nodes.entries()) {
       const data = randomBytes(randomInt(1, 3 * 1024 * 1024));

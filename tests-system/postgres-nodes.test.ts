@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CreateKeyCommand, KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
 import { startTestPostgres, type TestPostgres } from '../tests/helpers/postgres.js';
 import { startTestServer, type TestServer } from '../tests/helpers/server.js';
+import { everySseMode, ssecHeaders } from '../tests/helpers/sse-headers.js';
 import { signedRequest, type RawResponse } from '../tests/helpers/raw.js';
 
 let pg: TestPostgres;
@@ -20,11 +21,7 @@ let a: TestServer;
 let b: TestServer;
 const bucket = 'pg-nodes';
 const customerKey = randomBytes(32);
-const ssec = {
-  'x-amz-server-side-encryption-customer-algorithm': 'AES256',
-  'x-amz-server-side-encryption-customer-key': customerKey.toString('base64'),
-  'x-amz-server-side-encryption-customer-key-md5': createHash('md5').update(customerKey).digest('base64'),
-};
+const ssec = ssecHeaders(customerKey);
 
 function kms(node: TestServer): KMSClient {
   return new KMSClient({ endpoint: node.httpUrl, region: 'us-east-1', credentials: { accessKeyId: node.accessKey, secretAccessKey: node.secretKey }, maxAttempts: 1 });
@@ -55,12 +52,7 @@ after(async () => {
 
 test('an object written through one node reads through the other, in every SSE mode', async () => {
   const keyId = (await kms(a).send(new CreateKeyCommand({ Description: 'made on node a' }))).KeyMetadata!.KeyId!;
-  const modes: Array<[string, Record<string, string>, Record<string, string>]> = [
-    ['none', {}, {}],
-    ['sse-s3', { 'x-amz-server-side-encryption': 'AES256' }, {}],
-    ['sse-kms', { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId }, {}],
-    ['sse-c', ssec, ssec],
-  ];
+  const modes = everySseMode(keyId, customerKey);
   for (const [mode, writeHeaders, readHeaders] of modes) {
     const data = randomBytes(100_000);
     assert.equal((await signedRequest(a, { method: 'PUT', path: `/${bucket}/${mode}`, headers: writeHeaders, body: data })).status, 200, mode);
