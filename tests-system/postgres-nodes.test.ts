@@ -9,7 +9,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CreateKeyCommand, KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
 import { startTestPostgres, type TestPostgres } from '../tests/helpers/postgres.js';
 import { startTestServer, type TestServer } from '../tests/helpers/server.js';
