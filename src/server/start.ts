@@ -114,6 +114,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const temporary = await blobs.cleanTemporary();
   if (temporary) log.info({ removed: temporary }, 'removed temporary files left by a crash');
   if (!sharedBlobs) await collectOrphans(blobs, metadata, log);
+  if (blobs instanceof FsBlobStore) blobs.prepareShards().catch((err: unknown) => log.warn({ err }, 'could not prepare the blob shard dirs'));
 
   const services: Services = {
     metadata,

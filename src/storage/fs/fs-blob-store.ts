@@ -30,6 +30,8 @@ function isFull(e: unknown): boolean {
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
+  private preparing: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly root: string,
@@ -68,14 +70,26 @@ export class FsBlobStore implements BlobStore {
     return `${id.slice(0, 2)}/${id[2]}0/${id}`;
   }
 
+  /**
+   * Makes every shard dir a new locator can name, in the background at start, so writes rarely
+   * find one missing (ensureShard covers those that do).
+   */
+  prepareShards(): Promise<void> {
+    this.preparing ??= (async () => {
+      for (let a = 0; a < 256 && !this.closed; a++) {
+        for (let b = 0; b < 16 && !this.closed; b++) await this.ensureShard(join(this.root, a.toString(16).padStart(2, '0'), `${b.toString(16)}0`));
+      }
+    })();
+    return this.preparing;
+  }
+
   /** Makes a shard dir if missing; only a dir actually created costs the syncs of its parents. */
   private async ensureShard(dir: string): Promise<void> {
     if (this.knownDirs.has(dir)) return;
+    // mkdir names the first directory it had to create: the shard alone, or its parent too.
     const created = await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (created !== undefined) {
-      await this.syncDir(join(dir, '..'));
-      await this.syncDir(this.root);
-    }
+    if (created !== undefined) await this.syncDir(join(dir, '..'));
+    if (created !== undefined && created !== dir) await this.syncDir(this.root);
     this.knownDirs.add(dir);
   }
 
@@ -270,5 +284,8 @@ export class FsBlobStore implements BlobStore {
     return removed;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.preparing?.catch(() => undefined);
+  }
 }
