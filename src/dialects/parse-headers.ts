@@ -171,7 +171,8 @@ export function parseObjectMeta(req: WireRequest, dialect: Dialect): ObjectMeta 
     const metaName = name.slice(p.length);
     const metaValue = (Array.isArray(value) ? value.join(',') : value).trim();
     if (metaName === '') continue;
-    meta.user[metaName] = metaValue;
+    // Defined, not assigned: a name like `__proto__` is metadata, not the record's prototype.
+    Object.defineProperty(meta.user, metaName, { value: metaValue, enumerable: true, writable: true, configurable: true });
     bytes += Buffer.byteLength(metaName) + Buffer.byteLength(metaValue);
   }
   if (bytes > metadataLimit(dialect)) throw fail('MetadataTooLarge', undefined, { extra: { MaxSizeAllowed: String(metadataLimit(dialect)) } });

@@ -56,6 +56,30 @@ export function renderXml(root: XmlNode): string {
   return out.join('');
 }
 
+const PREDEFINED_ENTITIES = new Map([['lt', '<'], ['gt', '>'], ['amp', '&'], ['quot', '"'], ['apos', "'"]]);
+
+/**
+ * Replaces entity and character references (XML 1.0 §4.1) in one pass: the five predefined
+ * entities and `&#N;` / `&#xH;`, which SDKs send for CR and LF in object names (S3 "XML related
+ * object key constraints"). C0 controls are allowed as references, as we write them; NUL,
+ * surrogates and undeclared entities are MalformedXML.
+ */
+function decodeReferences(text: string): string {
+  return text.replace(/&(?:#x([0-9a-fA-F]+)|#([0-9]+)|([^&;#\s]+))?(;?)/g, (_ref, hex?: string, dec?: string, name?: string, semicolon?: string) => {
+    if (semicolon !== ';') throw fail('MalformedXML', 'An & must begin an entity or character reference.');
+    if (name !== undefined) {
+      const value = PREDEFINED_ENTITIES.get(name);
+      if (value === undefined) throw fail('MalformedXML', 'Only the predefined XML entities are allowed.');
+      return value;
+    }
+    const code = hex !== undefined ? Number.parseInt(hex, 16) : dec !== undefined ? Number.parseInt(dec, 10) : NaN;
+    if (!(code >= 1 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff) {
+      throw fail('MalformedXML', 'A character reference names a character XML cannot carry.');
+    }
+    return String.fromCodePoint(code);
+  });
+}
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
@@ -63,7 +87,16 @@ const parser = new XMLParser({
   // Object names and tag values keep their spaces; whitespace between elements is dropped below.
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: {
+    decode: decodeReferences,
+    reset: () => undefined,
+    setXmlVersion: () => undefined,
+    setExternalEntities: () => undefined,
+    // DOCTYPEs are refused before parsing; no document may declare entities.
+    addInputEntities: () => {
+      throw fail('MalformedXML', 'DOCTYPE is not allowed.');
+    },
+  },
   ignoreDeclaration: true,
   ignorePiTags: true,
 });

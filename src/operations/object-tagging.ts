@@ -14,31 +14,29 @@ export function parseTagging(body: Buffer): Record<string, string> {
   const root = doc['Tagging'];
   if (root === undefined || typeof root === 'string') throw fail('MalformedXML');
   const set = children(root, 'TagSet')[0];
-  const tags: Record<string, string> = {};
+  const tags = new Map<string, string>();
   for (const tag of children(set, 'Tag')) {
     const key = childText(tag, 'Key', true);
     const value = childText(tag, 'Value', true) ?? '';
     if (key === undefined || key === '') throw fail('MalformedXML');
-    checkTag(key, value, tags);
-    tags[key] = value;
+    addTag(tags, key, value);
   }
-  return tags;
+  // fromEntries defines own properties: "__proto__" or "constructor" are keys like any other.
+  return Object.fromEntries(tags);
 }
 
-function checkTag(key: string, value: string, tags: Record<string, string>): void {
+function addTag(tags: Map<string, string>, key: string, value: string): void {
   if ([...key].length > 128 || [...value].length > 256) throw fail('InvalidArgument' as const, 'The TagKey or TagValue you have provided is too long', { argumentName: 'Tagging' });
-  if (key in tags) throw fail('InvalidArgument', 'Cannot provide multiple Tags with the same key', { argumentName: 'Tagging' });
-  if (Object.keys(tags).length >= 10) throw fail('InvalidArgument' as const, 'Object tags cannot be greater than 10', { argumentName: 'Tagging' });
+  if (tags.has(key)) throw fail('InvalidArgument', 'Cannot provide multiple Tags with the same key', { argumentName: 'Tagging' });
+  if (tags.size >= 10) throw fail('InvalidArgument' as const, 'Object tags cannot be greater than 10', { argumentName: 'Tagging' });
+  tags.set(key, value);
 }
 
 /** The `x-amz-tagging` header form: URL-encoded `k1=v1&k2=v2`. */
 export function parseTaggingHeader(value: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(value)) {
-    checkTag(k, v, tags);
-    tags[k] = v;
-  }
-  return tags;
+  const tags = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(value)) addTag(tags, k, v);
+  return Object.fromEntries(tags);
 }
 
 export async function handleGetObjectTagging(ctx: OperationContext, key: string): Promise<OperationResult> {

@@ -58,6 +58,9 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
     const fields = new Map<string, string>();
     let sawFile = false;
     parser.on('field', (name, value, info) => {
+      // A part without a name (Content-Disposition: form-data) reaches us as undefined; throwing
+      // here would escape busboy's write as an uncaught exception.
+      if (typeof name !== 'string') return done(fail('MalformedPOSTRequest', 'A form field has no name.'));
       if (info.valueTruncated || info.nameTruncated) return done(fail('MalformedPOSTRequest', 'A form field is too large.'));
       const lower = name.toLowerCase();
       if (!fields.has(lower)) fields.set(lower, value);
@@ -65,6 +68,13 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
     parser.on('fieldsLimit', () => done(fail('MalformedPOSTRequest', 'Too many form fields.')));
     parser.on('filesLimit', () => done(fail('MalformedPOSTRequest', 'Only one file may be uploaded.')));
     parser.on('file', (fieldName, stream, info) => {
+      // A form that ends early also destroys the file stream with the error the parser reports
+      // below; a stream nobody pipes must not turn it into an uncaught exception.
+      stream.on('error', () => undefined);
+      if (typeof fieldName !== 'string') {
+        stream.resume();
+        return done(fail('MalformedPOSTRequest', 'A form field has no name.'));
+      }
       if (sawFile || fieldName.toLowerCase() !== 'file') {
         stream.resume();
         if (fieldName.toLowerCase() !== 'file') return;
@@ -132,7 +142,8 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
         ...renderResultHeaders(dialect, { ...(result.headers ?? {}), location }, env.renderKeyId),
       };
       const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
-      if (redirect) {
+      // S3: a redirect URL it cannot interpret is treated as if the field were absent.
+      if (redirect && URL.canParse(redirect)) {
         const target = new URL(redirect);
         target.searchParams.set('bucket', env.bucket.name);
         target.searchParams.set('key', key);

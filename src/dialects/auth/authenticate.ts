@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { fail } from '../../errors/index.js';
+import { parseHttpDate } from '../../http/dates.js';
 import {
   canonicalQueryV4,
   canonicalRequest,
@@ -109,7 +110,7 @@ function parseAmzDate(value: string | undefined): number | undefined {
 
 function parseAnyDate(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  return parseAmzDate(value) ?? (Number.isFinite(Date.parse(value)) ? Date.parse(value) : undefined);
+  return parseAmzDate(value) ?? parseHttpDate(value);
 }
 
 export interface AuthOptions {

@@ -4,6 +4,7 @@
  * case-insensitively (Huawei's sample writes `Accesskeyid`).
  */
 import { fail } from '../../errors/index.js';
+import { parseHttpDate } from '../../http/dates.js';
 import { postPolicySignatureV2, postPolicySignatureV4 } from '../../signing/index.js';
 import { sameSignature, type SecretLookup } from './authenticate.js';
 
@@ -77,7 +78,7 @@ export function verifyPostPolicySignature(fields: Map<string, string>, lookup: S
   }
   const policy = parsePolicyJson(base64Policy);
   if (policy.expiration === undefined) throw fail('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
-  const expires = Date.parse(policy.expiration);
+  const expires = typeof policy.expiration === 'string' ? (parseHttpDate(policy.expiration) ?? NaN) : NaN;
   if (!Number.isFinite(expires)) throw fail('InvalidPolicyDocument', 'Invalid Policy: Invalid expiration.');
   if (nowMs > expires) throw policyFailed('Policy expired.');
   return { accessKeyId, dialect, policy, ...(region !== undefined ? { region } : {}) };
@@ -95,7 +96,7 @@ function exempt(name: string): boolean {
 /** The content-length-range of a policy, if any. */
 export function contentLengthRange(policy: PostPolicy): { min: number; max: number } | undefined {
   for (const c of policy.conditions) {
-    if (Array.isArray(c) && String(c[0]).toLowerCase() === 'content-length-range') {
+    if (Array.isArray(c) && typeof c[0] === 'string' && c[0].toLowerCase() === 'content-length-range') {
       const min = Number(c[1]);
       const max = Number(c[2]);
       if (!Number.isFinite(min) || !Number.isFinite(max)) throw fail('InvalidPolicyDocument', 'Invalid Policy: Invalid content-length-range.');
@@ -115,7 +116,8 @@ export function evaluatePostPolicyConditions(policy: PostPolicy, fields: Map<str
   const valueOf = (name: string): string | undefined => (name === 'bucket' ? bucket : fields.get(name));
   for (const condition of policy.conditions) {
     if (Array.isArray(condition)) {
-      const op = String(condition[0]).toLowerCase();
+      // Only strings and numbers are condition values; anything else (nested arrays) is refused.
+      const op = typeof condition[0] === 'string' ? condition[0].toLowerCase() : '';
       if (op === 'content-length-range') {
         const range = contentLengthRange({ conditions: [condition] })!;
         if (contentLength !== undefined && (contentLength < range.min || contentLength > range.max)) {
@@ -125,6 +127,7 @@ export function evaluatePostPolicyConditions(policy: PostPolicy, fields: Map<str
       }
       if (condition.length !== 3 || typeof condition[1] !== 'string' || !condition[1].startsWith('$')) throw fail('InvalidPolicyDocument', 'Invalid Policy: Invalid condition.');
       const name = condition[1].slice(1).toLowerCase();
+      if (typeof condition[2] !== 'string' && typeof condition[2] !== 'number') throw fail('InvalidPolicyDocument', 'Invalid Policy: Invalid condition.');
       const expected = String(condition[2]);
       const actual = valueOf(name) ?? '';
       covered.add(name);
@@ -140,6 +143,7 @@ export function evaluatePostPolicyConditions(policy: PostPolicy, fields: Map<str
       for (const [k, v] of Object.entries(condition)) {
         const name = k.toLowerCase();
         covered.add(name);
+        if (typeof v !== 'string' && typeof v !== 'number') throw fail('InvalidPolicyDocument', 'Invalid Policy: Invalid condition.');
         if ((valueOf(name) ?? '') !== String(v)) throw policyFailed(`Policy Condition failed: ["eq", "$${name}", "${String(v)}"]`);
       }
     } else {

@@ -94,3 +94,9 @@ test('user metadata: both prefixes in OBS, own prefix in S3, size limited', () =
   assert.equal(parseObjectMeta(wire({ 'content-encoding': 'aws-chunked' }), s3Dialect).contentEncoding, undefined);
   assert.equal(parseObjectMeta(wire({ 'content-encoding': 'aws-chunked,gzip' }), s3Dialect).contentEncoding, 'gzip');
 });
+
+test('user metadata named like Object.prototype members (x-amz-meta-__proto__) is kept as metadata', () => {
+  const m = parseObjectMeta(wire({ 'x-amz-meta-__proto__': 'p', 'x-amz-meta-constructor': 'c' }), s3Dialect);
+  assert.deepEqual(Object.entries(m.user), [['__proto__', 'p'], ['constructor', 'c']]);
+  assert.deepEqual(Object.entries(JSON.parse(JSON.stringify(m)).user), [['__proto__', 'p'], ['constructor', 'c']]);
+});

@@ -45,3 +45,13 @@ test('copy-source-range needs both bounds in order', () => {
   assert.deepEqual(parseCopySourceRange('bytes=0-9'), { first: 0, last: 9 });
   for (const bad of ['bytes=5-', 'bytes=-5', 'bytes=9-0', '0-9', 'bytes=a-b']) assert.throws(() => parseCopySourceRange(bad), /copy-source-range/, bad);
 });
+
+test('a Range header of 16 KiB of spaces is read in linear time (no quadratic backtracking)', () => {
+  for (const header of ['bytes=' + ' '.repeat(16_000) + 'x', 'bytes=-' + '\t'.repeat(16_000) + 'x', 'bytes=' + ' '.repeat(16_000)]) {
+    const start = process.hrtime.bigint();
+    assert.equal(parseRange(header), undefined);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    assert.ok(ms < 100, `took ${ms.toFixed(1)} ms`);
+  }
+  assert.deepEqual(parseRange(' bytes = 1 - 2 '), { kind: 'bounded', first: 1, last: 2 });
+});
