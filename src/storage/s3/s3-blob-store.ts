@@ -97,6 +97,18 @@ export interface S3BlobStoreEnv {
 
 const URL_PARAMS = new Set(['endpoint', 'region', 'prefix', 'partBytes', 'pathStyle']);
 
+/**
+ * Whether a failed PUT or copy may still have stored its object (the answer lost after the
+ * upstream acted, or a 200 with an error inside), so that it is worth deleting; a refused
+ * connection or a 4xx answer stored nothing.
+ */
+function mayHaveLanded(e: unknown): boolean {
+  if (!(e instanceof BlobStoreUnavailableError)) return false;
+  const cause = e.cause;
+  if (cause instanceof S3UpstreamError) return cause.status >= 500 || cause.status < 300;
+  return (cause as NodeJS.ErrnoException | undefined)?.code !== 'ECONNREFUSED';
+}
+
 /** Buffers queued until a part (or a read chunk) of an exact size can be taken. */
 class ChunkQueue {
   private readonly chunks: Buffer[] = [];
@@ -108,8 +120,11 @@ class ChunkQueue {
     this.bytes += chunk.length;
   }
 
-  /** The next `length` bytes (at most `bytes`): a slice when one chunk holds them, else one copy. */
-  take(length: number): Buffer {
+  /**
+   * The next `length` bytes (at most `bytes`): a slice when one chunk holds them, else copied into
+   * `into()` (a buffer of at least `length` bytes) or a new buffer.
+   */
+  take(length: number, into?: () => Buffer): Buffer {
     const first = this.chunks[0];
     if (first && first.length >= length) {
       if (first.length === length) this.chunks.shift();
@@ -117,7 +132,7 @@ class ChunkQueue {
       this.bytes -= length;
       return first.subarray(0, length);
     }
-    const out = Buffer.allocUnsafe(length);
+    const out = into?.().subarray(0, length) ?? Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const chunk = this.chunks[0]!;
@@ -345,6 +360,10 @@ export class S3BlobStore implements BlobStore {
     const queue = new ChunkQueue();
     let bytes = 0;
     let upload: MultipartWrite | undefined;
+    // Part buffers this write allocated are used again once their part is up, so a large write
+    // holds at most partsInFlight + 1 of them instead of leaving one per part to the collector.
+    // (A part sliced from a source chunk is not ours to reuse.)
+    const spare: Buffer[] = [];
     try {
       for await (const chunk of chunksOf(source)) {
         bytes += chunk.length;
@@ -352,8 +371,13 @@ export class S3BlobStore implements BlobStore {
         // Strictly more than a part: a blob of exactly one part is still one PUT.
         while (queue.bytes > this.partBytes) {
           const parts = (upload ??= await this.beginUpload(key));
-          const part = queue.take(this.partBytes);
-          await parts.add((partNumber) => this.uploadPart(key, parts.uploadId, partNumber, part));
+          let owned: Buffer | undefined;
+          const part = queue.take(this.partBytes, () => (owned = spare.pop() ?? Buffer.allocUnsafe(this.partBytes)));
+          await parts.add(async (partNumber) => {
+            const etag = await this.uploadPart(key, parts.uploadId, partNumber, part);
+            if (owned) spare.push(owned);
+            return etag;
+          });
         }
       }
       if (upload) {
@@ -366,8 +390,7 @@ export class S3BlobStore implements BlobStore {
         try {
           await this.exchange('PutObject', () => this.client.putContent(this.bucket, key, body, { contentType: 'application/octet-stream' }));
         } catch (e) {
-          // The upstream may have stored it before the answer was lost.
-          await this.client.deleteObject(this.bucket, key).catch(() => undefined);
+          if (mayHaveLanded(e)) await this.client.deleteObject(this.bucket, key).catch(() => undefined);
           throw e;
         }
       }
@@ -434,7 +457,9 @@ export class S3BlobStore implements BlobStore {
     } catch (e) {
       throw this.failure('GetObject', e, locator);
     }
-    if (result.status === 416) throw new RangeError(`range ${range?.start}-${range?.end} is outside the blob`);
+    // A range past the end: no bytes, as a file read past its end gives (S3 answers 416, also for
+    // any range of an empty blob).
+    if (result.status === 416) return Readable.from([], { objectMode: false });
     if (result.status >= 300) throw this.failure('GetObject', result, locator);
     const body = result.body!.content as Readable;
     const length = Number(result.header['content-length']);
@@ -480,7 +505,7 @@ export class S3BlobStore implements BlobStore {
         // CopyObject may answer 200 with an error in its body.
         if (!r.body?.etag) throw new BlobStoreUnavailableError(new S3UpstreamError('CopyObject', r.status, 'ErrorInBody', r.requestId));
       } catch (e) {
-        await this.client.deleteObject(this.bucket, key).catch(() => undefined);
+        if (mayHaveLanded(e)) await this.client.deleteObject(this.bucket, key).catch(() => undefined);
         throw e;
       }
       return { locator: target, bytes };
@@ -559,7 +584,8 @@ export class S3BlobStore implements BlobStore {
         }
         aborted++;
       }
-      if (!body.isTruncated || body.nextKeyMarker === undefined) return aborted;
+      const stuck = body.nextKeyMarker === keyMarker && body.nextUploadIdMarker === uploadIdMarker;
+      if (!body.isTruncated || body.nextKeyMarker === undefined || stuck) return aborted;
       keyMarker = body.nextKeyMarker;
       uploadIdMarker = body.nextUploadIdMarker;
     }
