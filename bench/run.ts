@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -240,7 +240,10 @@ async function main(): Promise<void> {
     await writeFile(join(outDir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');
     if (!quick) {
       await writeFile(join(outDir, 'throughput.svg'), renderSvg(results));
-      await writeFile(join(repo, 'BENCHMARKS.md'), md.document);
+      // The written analysis between the notes markers survives a new run.
+      const previous = await readFile(join(repo, 'BENCHMARKS.md'), 'utf8').catch(() => '');
+      const notes = /<!-- notes:start -->[\s\S]*?<!-- notes:end -->/.exec(previous)?.[0];
+      await writeFile(join(repo, 'BENCHMARKS.md'), notes ? md.document.replace(/<!-- notes:start -->[\s\S]*?<!-- notes:end -->/, () => notes) : md.document);
       log('wrote BENCHMARKS.md, bench/results/latest.json and bench/results/throughput.svg');
     }
   } finally {
