@@ -97,7 +97,9 @@ export function signRequest(options: Pick<TransportOptions, 'accessKeyId' | 'sec
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
   const resource = canonicalResourceV2((req.virtualHosted && req.bucket !== undefined ? `/${req.bucket}` : '') + path, req.query ?? [], prefix, false);
-  const sts = stringToSignV2({ method: req.method, contentMd5: lower['content-md5'] ?? '', contentType: lower['content-type'] ?? '', dateOrExpires: headers['date'], headers: lower, prefix, resource });
+  // With x-obs-date / x-amz-date the Date line is empty and that header is signed among the others.
+  const dateLine = lower[prefix + 'date'] !== undefined ? '' : headers['date'];
+  const sts = stringToSignV2({ method: req.method, contentMd5: lower['content-md5'] ?? '', contentType: lower['content-type'] ?? '', dateOrExpires: dateLine, headers: lower, prefix, resource });
   headers['authorization'] = `${req.signature === 'obs' ? 'OBS' : 'AWS'} ${options.accessKeyId}:${signV2(options.secretAccessKey, sts)}`;
   return headers;
 }

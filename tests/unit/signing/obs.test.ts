@@ -136,15 +136,15 @@ for (const v of file.cases) {
 // ---- the SDK signs the same requests identically ----
 
 const sdkOptions = { accessKeyId: AK, secretAccessKey: SK, region: 'us-east-1' };
-// The SDK always sends Date (never x-obs-date), so the x-obs-date case is not an SDK request.
-const sdkHeaderCases = file.cases.filter((c) => c.auth === 'header' && c.headers['x-obs-date'] === undefined);
+// With a caller's x-obs-date the SDK leaves the Date line empty, as the verifier expects.
+const sdkHeaderCases = file.cases.filter((c) => c.auth === 'header');
 
 for (const v of sdkHeaderCases) {
   test(`${v.name}: the SDK (transport signRequest) produces Authorization "OBS ${AK}:${v.signature}"`, () => {
     const headers: Record<string, string> = {};
     for (const [k, value] of Object.entries(v.headers)) if (k !== 'host' && k !== 'date') headers[k] = value;
     const signed = signRequest(sdkOptions, { method: v.method, bucket: v.bucket, ...(v.key !== undefined ? { key: v.key } : {}), query: v.query, signature: 'obs', virtualHosted: true, headers }, v.headers['host']!, headers, 'UNSIGNED-PAYLOAD', NOW);
-    assert.equal(signed['date'], v.headers['date']);
+    if (v.headers['x-obs-date'] === undefined) assert.equal(signed['date'], v.headers['date']);
     assert.equal(signed['authorization'], `OBS ${AK}:${v.signature}`);
   });
 }
