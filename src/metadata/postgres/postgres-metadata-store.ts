@@ -149,6 +149,25 @@ async function changed(db: Queryable, sql: string, values: unknown[]): Promise<n
  * error here, as in the SQLite store), so deleteBucket's emptiness check sees every write that
  * committed before it, and a write committing after it is as if it ran after the delete.
  */
+/**
+ * A pooled connection checked out for several statements. A checked-out connection has no pool
+ * listener, so an error between statements marks it broken instead of crashing the process; a
+ * broken connection is discarded on release, a healthy one goes back to the pool.
+ */
+class Lease {
+  broken: Error | undefined;
+  private readonly onError = (e: Error): void => void (this.broken ??= e);
+
+  constructor(readonly client: PoolClient) {
+    client.on('error', this.onError);
+  }
+
+  release(): void {
+    this.client.off('error', this.onError);
+    this.client.release(this.broken ?? false);
+  }
+}
+
 export class PostgresMetadataStore implements MetadataStore {
   private closed = false;
 
@@ -224,31 +243,30 @@ export class PostgresMetadataStore implements MetadataStore {
    */
   private async transaction<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      let client: PoolClient;
+      const lease = await this.lease();
       try {
-        client = await this.pool.connect();
-      } catch (e) {
-        throw this.translate(e);
-      }
-      // A checked-out connection has no pool listener; an error between statements must not crash.
-      let broken: Error | undefined;
-      const onError = (e: Error): void => void (broken ??= e);
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        const result = await work(client);
-        await client.query('COMMIT');
+        await lease.client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        const result = await work(lease.client);
+        await lease.client.query('COMMIT');
         return result;
       } catch (e) {
         // A lost connection is dropped, not rolled back: the server rolls back when it goes.
-        if (!broken && isUnavailableError(e) && !isServerTimeout(e)) broken = e as Error;
-        if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => void (broken = rollbackError));
+        if (!lease.broken && isUnavailableError(e) && !isServerTimeout(e)) lease.broken = e as Error;
+        if (!lease.broken) await lease.client.query('ROLLBACK').catch((rollbackError: Error) => void (lease.broken = rollbackError));
         if (attempt < MAX_ATTEMPTS && isRetryable(e)) continue;
         throw this.translate(e);
       } finally {
-        client.off('error', onError);
-        client.release(broken ?? false);
+        lease.release();
       }
+    }
+  }
+
+  /** Checks a connection out of the pool for several statements. */
+  private async lease(): Promise<Lease> {
+    try {
+      return new Lease(await this.pool.connect());
+    } catch (e) {
+      throw this.translate(e);
     }
   }
 
@@ -462,20 +480,13 @@ export class PostgresMetadataStore implements MetadataStore {
    * iterates), read in pages by primary key so no table is held in memory.
    */
   async *referencedLocators(): AsyncIterable<string> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw this.translate(e);
-    }
-    let broken: Error | undefined;
-    const onError = (e: Error): void => void (broken ??= e);
-    client.on('error', onError);
+    const lease = await this.lease();
+    const client = lease.client;
     const page = async <R extends QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> => {
       try {
         return await rows<R>(client, sql, values);
       } catch (e) {
-        broken ??= e instanceof Error ? e : new Error(String(e));
+        lease.broken ??= e instanceof Error ? e : new Error(String(e));
         throw this.translate(e);
       }
     };
@@ -504,9 +515,8 @@ export class PostgresMetadataStore implements MetadataStore {
         lastPart = [end.upload_id, end.part_number];
       }
     } finally {
-      if (!broken) await client.query('COMMIT').catch((e: Error) => void (broken = e));
-      client.off('error', onError);
-      client.release(broken ?? false);
+      if (!lease.broken) await client.query('COMMIT').catch((e: Error) => void (lease.broken = e));
+      lease.release();
     }
   }
 
