@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { cipherSize, createDecryptStream, createEncryptStream, IntegrityError, packageCount, planRange, type RangePlan } from '../../../src/crypto/envelope.js';
-import type { RandomSource } from '../../../src/crypto/random.js';
+import { replay } from '../../helpers/replay-random.js';
 import { repoRoot as root } from '../../helpers/server.js';
 
 
@@ -51,16 +51,6 @@ const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto',
 const key = Buffer.from(vectors.contentKeyHex, 'hex');
 const H = 16;
 
-/** Hands out the stored draws in order, and checks the code asks for exactly those lengths. */
-function replay(draws: string[]): RandomSource {
-  let next = 0;
-  return (bytes) => {
-    const draw = draws[next++];
-    assert.ok(draw !== undefined, 'more random draws than the vector lists');
-    assert.equal(bytes, draw.length / 2, 'random draw of another length than the vector lists');
-    return Buffer.from(draw, 'hex');
-  };
-}
 
 /** Byte i is i mod 251, as in the vectors. */
 function plaintextOf(length: number, offset = 0): Buffer {

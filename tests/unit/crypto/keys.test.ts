@@ -20,8 +20,8 @@ import {
   UnsealError,
   type KeyBinding,
 } from '../../../src/crypto/keys.js';
-import type { RandomSource } from '../../../src/crypto/random.js';
 import { unwrapSecret, wrapSecret } from '../../../src/crypto/wrap.js';
+import { replay } from '../../helpers/replay-random.js';
 import { repoRoot as root } from '../../helpers/server.js';
 
 
@@ -46,16 +46,6 @@ const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto',
 const objectKey = Buffer.from(vectors.objectKeyHex, 'hex');
 const fromHex = (h: string): Buffer => Buffer.from(h, 'hex');
 
-/** Hands out the stored draws in order, and checks the code asks for exactly those lengths. */
-function replay(draws: string[]): RandomSource {
-  let next = 0;
-  return (bytes) => {
-    const draw = draws[next++];
-    assert.ok(draw !== undefined, 'more random draws than the vector lists');
-    assert.equal(bytes, draw.length / 2, 'random draw of another length than the vector lists');
-    return Buffer.from(draw, 'hex');
-  };
-}
 
 for (const v of vectors.sealed) {
   test(`golden sealed key "${v.name}": reproduced byte for byte from the fixed inputs, and it opens`, () => {
