@@ -150,20 +150,30 @@ function verifyV2Header(req: AuthRequest, query: Array<[string, string]>, creden
   const when = parseAnyDate(prefixedDate ?? date);
   if (when === undefined) throw fail('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   if (Math.abs(nowMs - when) > MAX_SKEW_MS) throw fail('RequestTimeTooSkewed', undefined, { extra: { RequestTime: prefixedDate ?? date ?? '', ServerTime: new Date(nowMs).toISOString(), MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) } });
+  verifyV2Signature(req, secret, signature, { accessKeyId, prefix, dateOrExpires: prefixedDate !== undefined ? '' : (date ?? ''), query, queryAuth: false });
+  return { accessKeyId, scheme: prefix === 'x-obs-' ? 'obs-header' : 'v2-header', dialect: prefix === 'x-obs-' ? 'obs' : 's3', payload: { kind: 'none' } };
+}
+
+/** Checks a V2/OBS signature under every accepted reading of the path; SignatureDoesNotMatch if none. */
+function verifyV2Signature(
+  req: AuthRequest,
+  secret: string,
+  signature: string,
+  signed: { accessKeyId: string; prefix: SignaturePrefix; dateOrExpires: string; query: Array<[string, string]>; queryAuth: boolean },
+): void {
   const matched = resourcePaths(req).some((path) => {
     const sts = stringToSignV2({
       method: req.method,
       contentMd5: header(req.headers, 'content-md5') ?? '',
       contentType: header(req.headers, 'content-type') ?? '',
-      dateOrExpires: prefixedDate !== undefined ? '' : (date ?? ''),
+      dateOrExpires: signed.dateOrExpires,
       headers: req.headers,
-      prefix,
-      resource: canonicalResourceV2(path, query, prefix, false),
+      prefix: signed.prefix,
+      resource: canonicalResourceV2(path, signed.query, signed.prefix, signed.queryAuth),
     });
     return sameSignature(signV2(secret, sts), signature);
   });
-  if (!matched) throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: accessKeyId } });
-  return { accessKeyId, scheme: prefix === 'x-obs-' ? 'obs-header' : 'v2-header', dialect: prefix === 'x-obs-' ? 'obs' : 's3', payload: { kind: 'none' } };
+  if (!matched) throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: signed.accessKeyId } });
 }
 
 function verifyV2Query(req: AuthRequest, query: Array<[string, string]>, keyParam: string, prefix: SignaturePrefix, lookup: SecretLookup, nowMs: number): AuthResult {
@@ -177,19 +187,7 @@ function verifyV2Query(req: AuthRequest, query: Array<[string, string]>, keyPara
   const secret = secretFor(lookup, accessKeyId);
   if (nowMs > Number(expires) * 1000) throw fail('AccessDenied', 'Request has expired', { extra: { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(nowMs).toISOString() } });
   const rest = query.filter(([k]) => k !== keyParam && k !== 'Expires' && k !== 'Signature');
-  const matched = resourcePaths(req).some((path) => {
-    const sts = stringToSignV2({
-      method: req.method,
-      contentMd5: header(req.headers, 'content-md5') ?? '',
-      contentType: header(req.headers, 'content-type') ?? '',
-      dateOrExpires: expires,
-      headers: req.headers,
-      prefix,
-      resource: canonicalResourceV2(path, rest, prefix, true),
-    });
-    return sameSignature(signV2(secret, sts), signature);
-  });
-  if (!matched) throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: accessKeyId } });
+  verifyV2Signature(req, secret, signature, { accessKeyId, prefix, dateOrExpires: expires, query: rest, queryAuth: true });
   return { accessKeyId, scheme: prefix === 'x-obs-' ? 'obs-query' : 'v2-query', dialect: prefix === 'x-obs-' ? 'obs' : 's3', payload: { kind: 'none' } };
 }
 
