@@ -11,9 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { FsBlobStore, type FsBlobStoreFaults } from '../storage/fs/fs-blob-store.js';
-import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
-import { PostgresMetadataStore } from '../metadata/postgres/postgres-metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SseService } from '../sse/sse-service.js';
@@ -93,8 +91,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ? { accessKey: config.accessKey, secretKey: config.secretKey }
     : await loadOrCreateCredentials(config.configDir);
   const masterKey = await loadOrCreateServiceMasterKey(config.configDir);
+  // The PostgreSQL and S3 stores (and `pg`) are loaded only when configured.
   const metadata: MetadataStore = config.metadataUrl
-    ? await PostgresMetadataStore.open(config.metadataUrl, { onBackgroundError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the next request reconnects') })
+    ? await (await import('../metadata/postgres/postgres-metadata-store.js')).PostgresMetadataStore.open(config.metadataUrl, {
+        onBackgroundError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the next request reconnects'),
+      })
     : new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
   let kms: BuiltinKms;
   try {
@@ -106,7 +107,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await metadata.close();
     throw e;
   }
-  const blobs: BlobStore = config.blobsUrl ? S3BlobStore.fromUrl(config.blobsUrl) : new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
+  const blobs: BlobStore = config.blobsUrl
+    ? (await import('../storage/s3/s3-blob-store.js')).S3BlobStore.fromUrl(config.blobsUrl)
+    : new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
   // Blobs shared with other nodes are never swept at start (another node may be writing one that
   // is not referenced yet), and old blobs are deleted only after a longer grace period, since
   // readers on other nodes are not pinned here.
