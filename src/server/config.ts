@@ -27,6 +27,8 @@ export interface ServerConfig {
   metadataUrl?: string;
   /** `s3://bucket?endpoint=…` for ciphertext in an upstream S3 store; undefined: files in the data dir. */
   blobsUrl?: string;
+  /** Blobs of up to one package go to the SQLite database instead of files (SQLite metadata only). */
+  smallBlobsInDatabase: boolean;
   /** Seconds a client has to send its whole header block. */
   headersTimeoutSeconds: number;
   /** Seconds a connection may stay silent (mid-request or idle) before it is closed. */
@@ -54,6 +56,7 @@ export const configOptions = [
   ['idle-timeout', 'seconds a connection may stay silent, mid-request or between requests', '120'],
   ['metadata', 'metadata store: sqlite (in the data dir) or postgres://user@host:port/db (password in PGPASSWORD)', 'sqlite'],
   ['blobs', 'ciphertext store: fs (in the data dir) or s3://bucket?endpoint=…&region=… (keys in OBSCURA_BLOBS_ACCESS_KEY / OBSCURA_BLOBS_SECRET_KEY)', 'fs'],
+  ['small-blobs', 'where objects of up to 64 KiB keep their ciphertext with SQLite metadata: db (in the database, one sync per write) or files', 'db'],
   ['trusted-proxy', 'comma-separated proxy addresses whose X-Forwarded-Proto is trusted', ''],
 ] as const;
 
@@ -119,6 +122,7 @@ export function resolveConfig(flags: RawConfig, env: NodeJS.ProcessEnv = process
     trustedProxies: (get('trusted-proxy', '') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: get('log-level', defaults['log-level'])!,
     ...storeUrls(get('metadata', 'sqlite')!, get('blobs', 'fs')!),
+    smallBlobsInDatabase: smallBlobs(get('small-blobs', defaults['small-blobs'])!),
     headersTimeoutSeconds: parseSeconds('headers-timeout', get('headers-timeout', defaults['headers-timeout'])!),
     idleTimeoutSeconds: parseSeconds('idle-timeout', get('idle-timeout', defaults['idle-timeout'])!),
     shutdownGraceSeconds: 30,
@@ -129,6 +133,11 @@ function storeUrls(metadata: string, blobs: string): Pick<ServerConfig, 'metadat
   if (metadata !== 'sqlite' && !/^postgres(ql)?:\/\//.test(metadata)) throw new Error('--metadata must be sqlite or a postgres:// URL');
   if (blobs !== 'fs' && !/^s3:\/\/[^/?]+/.test(blobs)) throw new Error('--blobs must be fs or an s3://bucket?endpoint=… URL');
   return { ...(metadata !== 'sqlite' ? { metadataUrl: metadata } : {}), ...(blobs !== 'fs' ? { blobsUrl: blobs } : {}) };
+}
+
+function smallBlobs(value: string): boolean {
+  if (value !== 'db' && value !== 'files') throw new Error(`--small-blobs must be db or files (got ${JSON.stringify(value)})`);
+  return value === 'db';
 }
 
 function parseSeconds(name: string, value: string): number {

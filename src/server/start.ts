@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { FsBlobStore, type FsBlobStoreFaults } from '../storage/fs/fs-blob-store.js';
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
+import { SqliteBlobStore } from '../storage/sqlite/sqlite-blob-store.js';
+import { TieredBlobStore } from '../storage/tiered/tiered-blob-store.js';
+import { cipherSize, DEFAULT_PACKAGE_BYTES } from '../crypto/envelope.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SseService } from '../sse/sse-service.js';
@@ -107,9 +110,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await metadata.close();
     throw e;
   }
-  const blobs: BlobStore = config.blobsUrl
+  const largeBlobs: BlobStore = config.blobsUrl
     ? (await import('../storage/s3/s3-blob-store.js')).S3BlobStore.fromUrl(config.blobsUrl)
     : new FsBlobStore(join(config.dataDir, 'blobs'), options.blobFaults);
+  // With SQLite metadata, objects of up to one package live as rows beside their records: no file,
+  // no directory sync, one WAL sync shared with the metadata commit (sqlite-blob-store.ts).
+  const blobs: BlobStore = metadata instanceof SqliteMetadataStore && config.smallBlobsInDatabase
+    ? new TieredBlobStore({ small: new SqliteBlobStore(metadata.database, options.blobFaults), large: largeBlobs, ownsSmall: SqliteBlobStore.owns, smallMaxBytes: cipherSize(DEFAULT_PACKAGE_BYTES) })
+    : largeBlobs;
   // Blobs shared with other nodes are never swept at start (another node may be writing one that
   // is not referenced yet), and old blobs are deleted only after a longer grace period, since
   // readers on other nodes are not pinned here.
@@ -117,7 +125,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const temporary = await blobs.cleanTemporary();
   if (temporary) log.info({ removed: temporary }, 'removed temporary files left by a crash');
   if (!sharedBlobs) await collectOrphans(blobs, metadata, log);
-  if (blobs instanceof FsBlobStore) blobs.prepareShards().catch((err: unknown) => log.warn({ err }, 'could not prepare the blob shard dirs'));
+  if (largeBlobs instanceof FsBlobStore) largeBlobs.prepareShards().catch((err: unknown) => log.warn({ err }, 'could not prepare the blob shard dirs'));
 
   const services: Services = {
     metadata,

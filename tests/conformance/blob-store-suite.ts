@@ -66,7 +66,7 @@ async function sha256Of(source: AsyncIterable<Buffer>): Promise<{ sha256: string
   return { sha256: hash.digest('hex'), bytes };
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
+export async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -78,7 +78,8 @@ async function chunkLengths(stream: Readable): Promise<{ lengths: number[]; body
   return { lengths: chunks.map((c) => c.length), body: Buffer.concat(chunks) };
 }
 
-async function listAll(store: BlobStore): Promise<BlobLocator[]> {
+/** Every locator the store lists, sorted. */
+export async function listAll(store: BlobStore): Promise<BlobLocator[]> {
   const out: BlobLocator[] = [];
   for await (const locator of store.list()) out.push(locator);
   return out.sort();

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { blobStoreSuite, generate, pattern } from './blob-store-suite.js';
+import { blobStoreSuite, collect, generate, listAll, pattern } from './blob-store-suite.js';
 import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { BlobNotFoundError, BlobStoreFullError, type BlobStore, type BlobWriteResult } from '../../src/storage/blob-store.js';
 
@@ -22,18 +22,6 @@ async function tempRoot(): Promise<{ dir: string; root: string; remove: () => Pr
 /** Every path under `dir`, relative to it. */
 async function walk(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).sort();
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function listAll(store: BlobStore): Promise<string[]> {
-  const out: string[] = [];
-  for await (const locator of store.list()) out.push(locator);
-  return out.sort();
 }
 
 /**

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile, truncate } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
@@ -19,6 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { bodyBytes } from '../helpers/bodies.js';
+import { isSmallBlob, readCiphertext, writeCiphertext } from '../helpers/ciphertext.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../helpers/clients.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
@@ -69,10 +70,21 @@ async function withStoppedServer(change: (store: SqliteMetadataStore) => Promise
   s3 = s3Client(server);
 }
 
-async function blobPath(store: SqliteMetadataStore, key: string, segment = 0): Promise<string> {
+async function locatorOf(store: SqliteMetadataStore, key: string, segment = 0): Promise<string> {
   const record = await store.getObject(bucket, key);
   assert.ok(record, key);
-  return join(server.dataDir, 'blobs', record.segments[segment]!.locator);
+  return record.segments[segment]!.locator;
+}
+
+async function ciphertextOf(store: SqliteMetadataStore, key: string): Promise<Buffer> {
+  return readCiphertext(server.dataDir, await locatorOf(store, key));
+}
+
+/** Rewrites a blob's stored bytes in place (a file or a small-blob row). */
+async function tamper(store: SqliteMetadataStore, key: string, change: (bytes: Buffer) => Buffer): Promise<string> {
+  const locator = await locatorOf(store, key);
+  await writeCiphertext(server.dataDir, locator, change(await readCiphertext(server.dataDir, locator)));
+  return locator;
 }
 
 before(async () => {
@@ -133,16 +145,16 @@ describe('copy without decrypting', () => {
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'rot-s3', CopySource: `${bucket}/rot-src`, ...copySsec(customerKey), ServerSideEncryption: 'AES256' }));
     let before: { src: Buffer; locator: string } | undefined;
     await withStoppedServer(async (store) => {
-      const src = await readFile(await blobPath(store, 'rot-src'));
-      assert.deepEqual(await readFile(await blobPath(store, 'rot-copy')), src, 'copy under another key: same ciphertext');
-      assert.deepEqual(await readFile(await blobPath(store, 'rot-s3')), src, 'SSE-C → SSE-S3: same ciphertext');
+      const src = await ciphertextOf(store, 'rot-src');
+      assert.deepEqual(await ciphertextOf(store, 'rot-copy'), src, 'copy under another key: same ciphertext');
+      assert.deepEqual(await ciphertextOf(store, 'rot-s3'), src, 'SSE-C → SSE-S3: same ciphertext');
       before = { src, locator: (await store.getObject(bucket, 'rot-src'))!.segments[0]!.locator };
     });
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'rot-src', CopySource: `${bucket}/rot-src`, ...copySsec(customerKey), ...ssec(otherKey) }));
     await withStoppedServer(async (store) => {
       const record = (await store.getObject(bucket, 'rot-src'))!;
       assert.equal(record.segments[0]!.locator, before!.locator, 'rotation reuses the blob');
-      assert.deepEqual(await readFile(await blobPath(store, 'rot-src')), before!.src, 'and does not rewrite it');
+      assert.deepEqual(await ciphertextOf(store, 'rot-src'), before!.src, 'and does not rewrite it');
     });
     for (const [key, sse] of [['rot-src', ssec(otherKey)], ['rot-copy', ssec(otherKey)], ['rot-s3', {}]] as const) {
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...sse }));
@@ -168,21 +180,21 @@ describe('tamper detection', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'swap', Body: large, ServerSideEncryption: 'AES256' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cut-tail', Body: large }));
     await withStoppedServer(async (store) => {
-      const flip = await blobPath(store, 'flip');
-      const bytes = await readFile(flip);
-      bytes[HEADER_BYTES + 10] = bytes[HEADER_BYTES + 10]! ^ 0x01;
-      await writeFile(flip, bytes);
-      const swap = await blobPath(store, 'swap');
-      const s = await readFile(swap);
-      const stride = DEFAULT_PACKAGE_BYTES + TAG_BYTES;
-      const first = Buffer.from(s.subarray(HEADER_BYTES, HEADER_BYTES + stride));
-      s.copy(s, HEADER_BYTES, HEADER_BYTES + stride, HEADER_BYTES + 2 * stride);
-      first.copy(s, HEADER_BYTES + stride);
-      await writeFile(swap, s);
-      const truncated = await blobPath(store, 'truncate');
-      await truncate(truncated, (await stat(truncated)).size - 5);
-      const tail = await blobPath(store, 'cut-tail');
-      await truncate(tail, (await stat(tail)).size - (large.length % DEFAULT_PACKAGE_BYTES) - TAG_BYTES);
+      // Small objects keep their ciphertext in the database, large ones in files: both are tampered with.
+      const flipped = await tamper(store, 'flip', (bytes) => {
+        bytes[HEADER_BYTES + 10] = bytes[HEADER_BYTES + 10]! ^ 0x01;
+        return bytes;
+      });
+      const swapped = await tamper(store, 'swap', (s) => {
+        const stride = DEFAULT_PACKAGE_BYTES + TAG_BYTES;
+        const first = Buffer.from(s.subarray(HEADER_BYTES, HEADER_BYTES + stride));
+        s.copy(s, HEADER_BYTES, HEADER_BYTES + stride, HEADER_BYTES + 2 * stride);
+        first.copy(s, HEADER_BYTES + stride);
+        return s;
+      });
+      assert.ok(isSmallBlob(flipped) && !isSmallBlob(swapped), 'one small blob in the database, one large blob in a file');
+      await tamper(store, 'truncate', (bytes) => bytes.subarray(0, bytes.length - 5));
+      await tamper(store, 'cut-tail', (bytes) => bytes.subarray(0, bytes.length - (large.length % DEFAULT_PACKAGE_BYTES) - TAG_BYTES));
       const donor = (await store.getObject(bucket, 'donor'))!;
       const victim = (await store.getObject(bucket, 'victim'))!;
       await store.putObject({ ...victim, sse: donor.sse });

@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.js';
+import { readCiphertext } from '../helpers/ciphertext.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
 
 let server: TestServer;
@@ -115,13 +116,13 @@ describe('obscura CLI', () => {
     assert.match(await ok(['kms', 'describe-key', 'alias/cli']), /Rotation:\s+every 90 days/);
     const store = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
     const before = (await store.getObject('cli-bucket', 'kms/one.txt'))!;
-    const blobBefore = await readFile(join(server.dataDir, 'blobs', before.segments[0]!.locator));
+    const blobBefore = await readCiphertext(server.dataDir, before.segments[0]!.locator);
     const rewrap = JSON.parse(await ok(['kms', 'rewrap', 's3://cli-bucket/kms/', '--key-id', created.KeyId, '--to-key-id', created2.KeyId, '--json'])) as { rewrapped: number };
     assert.equal(rewrap.rewrapped, 2);
     const afterRecord = (await store.getObject('cli-bucket', 'kms/one.txt'))!;
     await store.close();
     assert.equal(afterRecord.sse.kms!.keyId, created2.KeyId);
-    assert.deepEqual(await readFile(join(server.dataDir, 'blobs', afterRecord.segments[0]!.locator)), blobBefore, 'ciphertext untouched');
+    assert.deepEqual(await readCiphertext(server.dataDir, afterRecord.segments[0]!.locator), blobBefore, 'ciphertext untouched');
     assert.equal(await ok(['cat', 's3://cli-bucket/kms/one.txt']), 'kms protected');
     await ok(['kms', 'disable-key', created2.KeyId]);
     const refused = await cli(['cat', 's3://cli-bucket/kms/one.txt']);

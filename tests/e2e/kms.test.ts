@@ -41,6 +41,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { bodyBytes } from '../helpers/bodies.js';
+import { readCiphertext } from '../helpers/ciphertext.js';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
@@ -208,14 +209,14 @@ describe('SSE-KMS', () => {
     assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'r' }))).Body), data);
     const store = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
     const before = (await store.getObject(bucket, 'r'))!;
-    const blob = await readFile(join(server.dataDir, 'blobs', before.segments[0]!.locator));
+    const blob = await readCiphertext(server.dataDir, before.segments[0]!.locator);
     const copied = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'r', CopySource: `${bucket}/r`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: k2.KeyId }));
     assert.equal(copied.SSEKMSKeyId, k2.Arn);
     const afterCopy = (await store.getObject(bucket, 'r'))!;
     await store.close();
     assert.equal(afterCopy.segments[0]!.locator, before.segments[0]!.locator);
     assert.equal(afterCopy.sse.kms!.keyId, k2.KeyId);
-    assert.deepEqual(await readFile(join(server.dataDir, 'blobs', afterCopy.segments[0]!.locator)), blob, 'ciphertext untouched');
+    assert.deepEqual(await readCiphertext(server.dataDir, afterCopy.segments[0]!.locator), blob, 'ciphertext untouched');
     assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'r' }))).Body), data);
     await kms.send(new DisableKeyCommand({ KeyId: k1.KeyId }));
     assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'r' }))).Body), data, 'no longer needs the old key');

@@ -347,18 +347,20 @@ export class CrashHarness {
     await this.checkNoOrphans();
   }
 
-  /** After a start: every blob file is referenced by a record, and no temp file is left. */
+  /** After a start: every blob (file or small-blob row) is referenced by a record, and no temp file is left. */
   private async checkNoOrphans(): Promise<void> {
     const dataDir = join(this.base, 'data');
     const metadata = new SqliteMetadataStore(join(dataDir, 'metadata.sqlite'));
     const referenced = new Set<string>();
+    const stored: string[] = [];
     try {
       for await (const locator of metadata.referencedLocators()) referenced.add(locator);
+      for (const id of metadata.database.prepare('SELECT id FROM small_blobs').pluck().all() as string[]) stored.push(`db/${id}`);
     } finally {
       await metadata.close();
     }
-    const blobs = new FsBlobStore(join(dataDir, 'blobs'));
-    for await (const locator of blobs.list()) assert.ok(referenced.has(locator), `orphan blob ${locator} survived the restart`);
+    for await (const locator of new FsBlobStore(join(dataDir, 'blobs')).list()) stored.push(locator);
+    for (const locator of stored) assert.ok(referenced.has(locator), `orphan blob ${locator} survived the restart`);
     assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')).catch(() => []), [], 'temp files survived the restart');
   }
 

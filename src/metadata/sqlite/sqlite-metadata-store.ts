@@ -115,6 +115,11 @@ export class SqliteMetadataStore implements MetadataStore {
     this.walSync = path === ':memory:' ? undefined : new WalSync(`${path}-wal`);
   }
 
+  /** The open database, for a store that keeps its rows in the same WAL (SqliteBlobStore); closed by close(). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Runs a write, then waits until the WAL holding it is on disk. */
   private async durably<T>(write: () => T): Promise<T> {
     const result = write();
