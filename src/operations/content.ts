@@ -3,8 +3,10 @@
  * when needed), encrypted in packages and written as one blob per segment; reads map a plaintext
  * range to the packages it touches and decrypt only those. Never holds a whole body in memory.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { PassThrough, Readable, pipeline } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { systemRandom } from '../crypto/random.js';
+import { PassThrough, Readable } from 'node:stream';
+import { chain } from '../http/stream-chain.js';
 import { fail, isObscuraError } from '../errors/index.js';
 import {
   createDecryptStream,
@@ -76,7 +78,7 @@ export async function writeSegment(services: Services, source: Readable, content
   digest.on('data', (chunk: Buffer) => {
     plainBytes += chunk.length;
   });
-  const encrypted = pipeline(source, limit, digest, encrypt, () => undefined) as unknown as Readable;
+  const encrypted: Readable = chain([source, limit, digest, encrypt], () => undefined);
   let written;
   try {
     written = await services.blobs.write(encrypted, options.hint);
@@ -114,7 +116,7 @@ export async function writeSegment(services: Services, source: Readable, content
 
 /** A random ETag for content whose ETag must not be its MD5 (SSE-C, SSE-KMS). */
 export function randomEtag(): string {
-  return randomBytes(16).toString('hex');
+  return systemRandom(16).toString('hex');
 }
 
 /** ETag of a multipart object: MD5 of the binary part ETags, then `-N`. */
@@ -181,7 +183,7 @@ async function decryptSegment(services: Services, segment: SegmentRecord, conten
   } catch (e) {
     throw translateStorageError(e);
   }
-  return pipeline(input, decrypt, () => undefined) as unknown as Readable;
+  return chain([input, decrypt], () => undefined);
 }
 
 /** Streams one after the other, chunk by chunk, with backpressure. */

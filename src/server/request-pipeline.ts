@@ -3,11 +3,11 @@
  * routing → access check → body de-framing → operation → rendering. Errors become the dialect's
  * error answer; anything untranslated becomes InternalError, logged with its cause.
  */
-import { randomBytes } from 'node:crypto';
+import { systemRandom } from '../crypto/random.js';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable, pipeline } from 'node:stream';
-import { pipeline as pipelinePromise } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { chain, chainAsync } from '../http/stream-chain.js';
 import type { Logger } from 'pino';
 import { MetadataUnavailableError } from '../metadata/metadata-store.js';
 import { BlobStoreUnavailableError } from '../storage/blob-store.js';
@@ -109,7 +109,7 @@ export function holdContinue(req: IncomingMessage): void {
 }
 
 function newRequestId(): string {
-  return randomBytes(8).toString('hex').toUpperCase();
+  return systemRandom(8).toString('hex').toUpperCase();
 }
 
 function guessDialect(req: IncomingMessage): Dialect {
@@ -344,12 +344,12 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
         trailerNames: trailerHeader ? trailerHeader.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [],
         ...(decodedLength !== undefined ? { decodedLength } : {}),
       });
-      const body = lazyReadable(() => pipeline(source, decoder, () => undefined) as unknown as Readable);
+      const body = lazyReadable(() => chain([source, decoder], () => undefined));
       return { body, trailers: () => decoder.trailers, ...(decodedLength !== undefined ? { contentLength: decodedLength } : {}) };
     }
     if (payload.kind === 'sha256') {
       const check = createPayloadHashCheck(payload.hex);
-      const body = lazyReadable(() => pipeline(source, check, () => undefined) as unknown as Readable);
+      const body = lazyReadable(() => chain([source, check], () => undefined));
       return { body, trailers: () => ({}), ...(contentLength !== undefined ? { contentLength } : {}) };
     }
     if (contentLength === undefined && headerValue(req.headers, 'transfer-encoding') === undefined) contentLength = 0;
@@ -416,7 +416,7 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
     }
     res.write(first);
     try {
-      await pipelinePromise(body, res);
+      await chainAsync([body, res]);
     } catch (e) {
       res.destroy();
       throw e;

@@ -15,6 +15,7 @@ import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js
 import { SqliteBlobStore } from '../storage/sqlite/sqlite-blob-store.js';
 import { TieredBlobStore } from '../storage/tiered/tiered-blob-store.js';
 import { cipherSize, DEFAULT_PACKAGE_BYTES } from '../crypto/envelope.js';
+import { systemRandom } from '../crypto/random.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SseService } from '../sse/sse-service.js';
@@ -136,7 +137,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     region: config.region,
     log,
     now: () => Date.now(),
-    randomId: (bytes = 16) => randomBytes(bytes).toString('hex'),
+    randomId: (bytes = 16) => systemRandom(bytes).toString('hex'),
   };
   const secrets = new SecretBook(credentials, new UserDirectory(metadata, masterKey, credentials.accessKey), (e) => log.error({ err: e }, 'could not refresh the user list'));
   await secrets.start();
