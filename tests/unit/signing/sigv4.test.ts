@@ -271,6 +271,13 @@ test('the SigV4 verifier rejects the published request under a wrong secret', ()
   assert.throws(() => authenticate(requestOf(getObject), () => 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ', NOW), code('SignatureDoesNotMatch'));
 });
 
+test('the SigV4 verifier never reuses a signing key derived from a secret that has since changed', () => {
+  // Same access key, date, region and service: the cached signing key must not outlive its secret.
+  assert.equal(authenticate(requestOf(getObject), lookup, NOW).scheme, 'v4-header');
+  assert.throws(() => authenticate(requestOf(getObject), () => SK + 'changed', NOW), code('SignatureDoesNotMatch'));
+  assert.equal(authenticate(requestOf(getObject), lookup, NOW).scheme, 'v4-header', 'and the old secret works again');
+});
+
 test('the SigV4 verifier rejects an x-amz-* header that is not in SignedHeaders (S3: AccessDenied, HeadersNotSigned)', () => {
   assert.throws(
     () => authenticate(requestOf(getObject, { headers: { 'x-amz-meta-added': 'by a man in the middle' } }), lookup, NOW),
