@@ -12,7 +12,16 @@ export interface ApiResult<T = undefined> {
   /** Lower-case response headers. */
   header: Record<string, string>;
   requestId?: string;
+  /**
+   * The server's error code, except where the client knows better (errors.ts): CustomerKeyRequired
+   * (SSE-C object read without its key; server: InvalidRequest), CustomerKeyMismatch (wrong key;
+   * AccessDenied), HttpsRequired (SSE-C/SSE-KMS over plain HTTP; InvalidRequest), KmsKeyDisabled,
+   * KmsKeyPendingDeletion, KmsKeyNotFound (KMS.* and the KMS JSON exceptions). KMS JSON login
+   * failures read as InvalidAccessKeyId / SignatureDoesNotMatch, as the S3 ones do.
+   */
   errorCode?: string;
+  /** The code the server sent, when errorCode was refined. */
+  serverErrorCode?: string;
   errorMessage?: string;
   resource?: string;
   /** The typed result on success (status < 300). */
@@ -154,7 +163,11 @@ export interface ConsoleApi {
   setBucketEncryption(bucket: string, config: BucketEncryptionConfig): Promise<ApiResult>;
 
   listObjects(bucket: string, options: { prefix?: string; continuationToken?: string; maxKeys?: number }): Promise<ApiResult<ObjectPage>>;
-  /** With the key for SSE-C objects; without it an SSE-C object answers 400 (errorCode InvalidRequest), and headObject still reports the badge from the error headers when the server sends them. */
+  /**
+   * With the key for SSE-C objects. Without it an SSE-C object answers 400 with errorCode
+   * CustomerKeyRequired, with a wrong key 403 CustomerKeyMismatch: both mean the badge is SSE-C
+   * (this server sends no SSE headers with those errors, so there is no body).
+   */
   headObject(bucket: string, key: string, customerKey?: CustomerKey): Promise<ApiResult<ObjectHead>>;
   /** Single PUT or multipart (with progress); aborts the multipart upload on failure. */
   uploadObject(bucket: string, key: string, file: Blob, options: UploadOptions): Promise<ApiResult<{ etag: string }>>;
@@ -181,6 +194,22 @@ export interface ConsoleApi {
 
   metrics(): Promise<ApiResult<ServerMetrics>>;
 }
+
+/** config.json, served next to the page: everything the page may know before login. Never secret. */
+export interface ConsoleServerConfig {
+  /** Region to sign with. */
+  region: string;
+  version: string;
+  httpUrl: string;
+  httpsUrl?: string;
+  /** This console's own URL (HTTPS when the server has HTTPS). */
+  consoleUrl: string;
+  /** The console over HTTPS, when the server has HTTPS: where to send users who opened it over plain HTTP. */
+  httpsConsoleUrl?: string;
+}
+
+/** A user-facing sentence for a failed result, or for what a call threw (NetworkError, AbortError). */
+export type DescribeError = (failure: ApiResult<unknown> | Error, hints?: { httpsConsoleUrl?: string }) => string;
 
 /** Generates a fresh customer key in the browser (crypto.getRandomValues). */
 export type GenerateCustomerKey = () => CustomerKey;
