@@ -73,11 +73,14 @@ export async function main(argv: string[]): Promise<void> {
     server.addOption(new Option(`--${name} <value>`, `${description}${fallback !== undefined && fallback !== '' ? ` (default: ${fallback})` : ''}`));
   }
   server.option('--allow-insecure-sse', 'accept SSE-C and SSE-KMS requests over plain HTTP (loopback development, tests)');
+  server.option('--no-console', 'do not serve the web console');
   server.option('--config <file>', 'JSON config file (keys as the long option names)');
   server.action(async (opts: Record<string, string | boolean | undefined>) => {
     const { runServer } = await import('../server/run.js');
     const flags: Record<string, string | boolean | undefined> = {};
     for (const [k, v] of Object.entries(opts)) flags[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v;
+    // commander defaults a --no-* flag to true; only an explicit --no-console may win over OBSCURA_CONSOLE.
+    if (server.getOptionValueSource('console') === 'default') delete flags['console'];
     await runServer(flags);
   });
 

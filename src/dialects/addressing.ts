@@ -30,12 +30,17 @@ function decodeComponent(raw: string): string {
   }
 }
 
-export function resolveAddressing(rawPath: string, host: string | undefined, domain: string): Addressing {
-  if (!rawPath.startsWith('/')) throw fail('InvalidArgument', 'The request path must start with /.', { argumentName: 'path' });
+/** The bucket named by a `Host: <bucket>.<domain>` header, or undefined for path-style requests. */
+export function virtualBucketOf(host: string | undefined, domain: string): string | undefined {
   const hostname = host === undefined ? '' : hostWithoutPort(host);
   const suffix = '.' + domain.toLowerCase();
-  if (hostname.endsWith(suffix) && hostname.length > suffix.length) {
-    const virtualBucket = hostname.slice(0, -suffix.length);
+  return hostname.endsWith(suffix) && hostname.length > suffix.length ? hostname.slice(0, -suffix.length) : undefined;
+}
+
+export function resolveAddressing(rawPath: string, host: string | undefined, domain: string): Addressing {
+  if (!rawPath.startsWith('/')) throw fail('InvalidArgument', 'The request path must start with /.', { argumentName: 'path' });
+  const virtualBucket = virtualBucketOf(host, domain);
+  if (virtualBucket !== undefined) {
     const keyPart = rawPath.slice(1);
     return keyPart === '' ? { virtualBucket, bucket: virtualBucket } : { virtualBucket, bucket: virtualBucket, key: decodeComponent(keyPart) };
   }

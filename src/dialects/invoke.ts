@@ -24,6 +24,7 @@ import { handleCopyObject } from '../operations/object-copy.js';
 import { handleDeleteObject, handleDeleteObjects, parseDeleteObjects } from '../operations/object-delete.js';
 import { handleGetObject } from '../operations/object-get.js';
 import { handlePutObject } from '../operations/object-put.js';
+import { handleGetServerMetrics } from '../operations/server-metrics.js';
 import { handleGetObjectTagging, handleSetObjectTagging, parseTagging, parseTaggingHeader } from '../operations/object-tagging.js';
 import type { OperationResult } from '../operations/types.js';
 import type { OperationName } from '../routing/operations.js';
@@ -288,6 +289,8 @@ export async function invoke(name: OperationName, req: WireRequest, dialect: Dia
     }
     case 'DeleteObjectTagging':
       return handleSetObjectTagging(ctx, requireKey(req), undefined);
+    case 'GetServerMetrics':
+      return handleGetServerMetrics(ctx);
     case 'ApiVersion':
     case 'PostObject':
     case 'Kms':

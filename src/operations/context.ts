@@ -9,6 +9,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { SseService } from '../sse/sse-service.js';
 import type { BucketRecord } from '../metadata/records.js';
 import type { BlobReaper } from './blob-reaper.js';
+import type { RequestStats } from './server-metrics.js';
 
 export interface ServerLimits {
   /** Largest single PUT / part, bytes (S3: 5 GiB). */
@@ -41,6 +42,8 @@ export interface Services {
   now(): number;
   /** Random ids (upload ids, version ids), hex. */
   randomId(bytes?: number): string;
+  /** The server's request counters, for GetServerMetrics (absent: that operation is not available). */
+  requestStats?: RequestStats;
 }
 
 export interface OperationContext extends Services {

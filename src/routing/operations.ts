@@ -32,6 +32,7 @@ export const implementedOperations = [
   'PutObjectTagging',
   'DeleteObjectTagging',
   'Kms',
+  'GetServerMetrics',
 ] as const;
 
 export const unimplementedOperations = [
@@ -53,6 +54,7 @@ export const operationAccess: Record<OperationName, AccessKind> = {
   ListBuckets: 'service',
   CreateBucket: 'service',
   Kms: 'service',
+  GetServerMetrics: 'service',
   HeadBucket: 'read',
   DeleteBucket: 'owner',
   GetBucketLocation: 'read',

@@ -23,9 +23,16 @@ const BUCKET_SUBRESOURCES = new Set([
   'directcoldaccess', 'policystatus', 'torrent', 'restore', 'select', 'metadata', 'attributes', 'retention', 'legal-hold',
 ]);
 
+/**
+ * The path prefix of Obscura's own admin API. It can never name a bucket: bucket names start with
+ * a lower-case letter or a digit.
+ */
+export const ADMIN_BUCKET = '_obscura';
+
 export function route(input: RouteInput): OperationName {
   const q = new Set(input.queryNames.map((n) => n.toLowerCase()));
   const method = input.method.toUpperCase();
+  if (input.bucket === ADMIN_BUCKET && input.key === 'metrics' && method === 'GET') return 'GetServerMetrics';
   if (q.has('apiversion') && method === 'HEAD') return 'ApiVersion';
   if (input.bucket === undefined) {
     if (method === 'GET') return 'ListBuckets';

@@ -35,6 +35,10 @@ export interface ServerConfig {
   idleTimeoutSeconds: number;
   /** Seconds SIGTERM waits for in-flight requests. */
   shutdownGraceSeconds: number;
+  /** Serve the web console (`--no-console` turns it off). */
+  console: boolean;
+  /** Serve the console at `/` on this port instead of `/console/` on the main ports (0 picks a free one). */
+  consolePort?: number;
 }
 
 /** Option names as they appear on the command line (kebab-case) and in the environment. */
@@ -58,6 +62,7 @@ export const configOptions = [
   ['blobs', 'ciphertext store: fs (in the data dir) or s3://bucket?endpoint=…&region=… (keys in OBSCURA_BLOBS_ACCESS_KEY / OBSCURA_BLOBS_SECRET_KEY)', 'fs'],
   ['small-blobs', 'where objects of up to 64 KiB keep their ciphertext with SQLite metadata: db (in the database, one sync per write) or files', 'db'],
   ['trusted-proxy', 'comma-separated proxy addresses whose X-Forwarded-Proto is trusted', ''],
+  ['console-port', 'serve the web console at / on this port (0 picks a free one) instead of /console/ on the HTTP and HTTPS ports', undefined],
 ] as const;
 
 export type RawConfig = Partial<Record<string, string | boolean | undefined>>;
@@ -78,6 +83,10 @@ function parsePort(name: string, value: string, allowDisabled: boolean): number 
 
 function truthy(v: string | boolean | undefined): boolean {
   return v === true || v === 'true' || v === '1' || v === 'yes';
+}
+
+function falsy(v: string | boolean | undefined): boolean {
+  return v === false || v === 'false' || v === '0' || v === 'no' || v === 'off';
 }
 
 /**
@@ -107,6 +116,7 @@ export function resolveConfig(flags: RawConfig, env: NodeJS.ProcessEnv = process
   const tlsKey = get('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
   const kmsRootKeyFile = get('kms-root-key-file');
+  const consolePort = get('console-port');
   return {
     dataDir: resolve(expandHome(get('data-dir', defaults['data-dir'])!)),
     configDir: resolve(expandHome(get('config-dir', defaults['config-dir'])!)),
@@ -126,6 +136,8 @@ export function resolveConfig(flags: RawConfig, env: NodeJS.ProcessEnv = process
     headersTimeoutSeconds: parseSeconds('headers-timeout', get('headers-timeout', defaults['headers-timeout'])!),
     idleTimeoutSeconds: parseSeconds('idle-timeout', get('idle-timeout', defaults['idle-timeout'])!),
     shutdownGraceSeconds: 30,
+    console: !falsy(flags['console'] ?? env['OBSCURA_CONSOLE'] ?? file['console']),
+    ...(consolePort !== undefined ? { consolePort: parsePort('console-port', consolePort, false) } : {}),
   };
 }
 

@@ -27,6 +27,7 @@ import { route } from '../routing/route.js';
 import { redactHeaders } from './redact.js';
 import { IntegrityFailure } from '../sse/sse-service.js';
 import { handlePostObject } from './post-object.js';
+import type { ConsoleSite } from './console-site.js';
 
 export interface PipelineOptions {
   services: Services;
@@ -39,6 +40,10 @@ export interface PipelineOptions {
   hostId: string;
   /** Handler for the KMS JSON protocol (X-Amz-Target): authenticates itself (it needs the body's hash). */
   kmsHandler?: (req: IncomingMessage, res: ServerResponse, requestId: string, rawPath: string, rawQuery: string) => Promise<number>;
+  /** The web console, offered unauthenticated GET/HEAD requests before any dialect handling. */
+  console?: ConsoleSite;
+  /** Counts every answered request by status (the console's metrics). */
+  onAnswered?: (status: number) => void;
 }
 
 /** Bodies up to this size are read to the end before an early error answer is sent. */
@@ -152,6 +157,7 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
     let resource = '/';
     const finish = (status: number, error?: unknown): void => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      options.onAnswered?.(status);
       const entry = { requestId, method: req.method, operation, status, ms: Math.round(ms * 10) / 10, dialect: dialect.name };
       if (status >= 500) log.error({ ...entry, err: error }, error instanceof IntegrityFailure || (error as { cause?: unknown })?.cause instanceof IntegrityFailure ? 'integrity failure' : 'request failed');
       else log.info(entry, 'request');
@@ -239,6 +245,8 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const consoleAnswer = options.console?.handle(req, res, rawPath, rawQuery);
+    if (consoleAnswer) return consoleAnswer;
     setResource(safeResource(rawPath));
     const addressing = resolveAddressing(rawPath, headerValue(req.headers, 'host'), options.domain);
     const query = parseQuery(rawQuery);

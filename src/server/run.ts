@@ -25,6 +25,7 @@ export async function runServer(flags: RawConfig): Promise<void> {
   const lines = [
     `obscura listening http=${running.httpUrl}${running.httpsUrl ? ` https=${running.httpsUrl}` : ''}`,
     `  Endpoint:    ${running.httpUrl}${running.httpsUrl ? `  (HTTPS: ${running.httpsUrl})` : ''}`,
+    ...(running.consoleUrl !== undefined ? [`  Console:     ${running.consoleUrl}`] : []),
     `  Access key:  ${running.accessKey}`,
     `  Secret key:  ${running.secretKey}`,
     `  Data:        ${config.dataDir}`,

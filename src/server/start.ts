@@ -21,7 +21,12 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { SseService } from '../sse/sse-service.js';
 import { BlobReaper } from '../operations/blob-reaper.js';
 import { defaultLimits, type Services } from '../operations/context.js';
-import { createRequestHandler, holdContinue } from './request-pipeline.js';
+import { createRequestHandler, holdContinue, type PipelineOptions, type RequestHandler } from './request-pipeline.js';
+import { defaultConsoleDir, loadConsoleBuild } from './console-assets.js';
+import type { ConsoleMount } from './console-paths.js';
+import { createConsoleSite, type ConsoleEndpoints, type ConsoleSite } from './console-site.js';
+import { RequestHistory } from './request-history.js';
+import { version } from './version.js';
 import type { ServerConfig } from './config.js';
 import { ensureDir, loadOrCreateCredentials, loadOrCreateServiceMasterKey } from './credentials.js';
 import { loadOrCreateCertificate } from './tls-cert.js';
@@ -39,6 +44,8 @@ export interface RunningServer {
   secretKey: string;
   certFingerprint?: string;
   certPath?: string;
+  /** The web console (HTTPS when HTTPS is on); undefined with --no-console. */
+  consoleUrl?: string;
   log: Logger;
   /** Stops accepting, waits for in-flight requests (up to the grace time), closes the stores. */
   close(): Promise<void>;
@@ -49,6 +56,12 @@ export interface StartOptions {
   logDestination?: NodeJS.WritableStream;
   /** Injected blob-store faults (tests: a full or failing disk). */
   blobFaults?: FsBlobStoreFaults;
+}
+
+/** Certificate and private key (PEM) of the HTTPS listeners. */
+interface TlsMaterial {
+  cert: string;
+  key: string;
 }
 
 /** How long a blob replaced on a shared store stays for readers on other nodes. */
@@ -128,6 +141,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (!sharedBlobs) await collectOrphans(blobs, metadata, log);
   if (largeBlobs instanceof FsBlobStore) largeBlobs.prepareShards().catch((err: unknown) => log.warn({ err }, 'could not prepare the blob shard dirs'));
 
+  const requestHistory = new RequestHistory();
   const services: Services = {
     metadata,
     blobs,
@@ -138,12 +152,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     log,
     now: () => Date.now(),
     randomId: (bytes = 16) => systemRandom(bytes).toString('hex'),
+    requestStats: requestHistory,
   };
   const secrets = new SecretBook(credentials, new UserDirectory(metadata, masterKey, credentials.accessKey), (e) => log.error({ err: e }, 'could not refresh the user list'));
   await secrets.start();
   // Key ids are answered in the dialect's form; aliases and ARNs a client configured are echoed as given.
   const renderKeyId = (dialect: Dialect, keyId: string): string => (!isUuid(keyId) ? keyId : dialect.name === 'obs' ? kms.obsIdOf(keyId) : kms.arnOf(keyId));
-  const handler = createRequestHandler({
+  const consoleBuild = config.console ? await loadConsoleBuild() : undefined;
+  if (config.console && !consoleBuild) log.warn({ dir: defaultConsoleDir }, 'the web console is not built (npm run build): its pages answer 404');
+  // The console's config.json names the listeners, known once they are up.
+  let endpoints: ConsoleEndpoints = { httpUrl: '', consoleUrl: '' };
+  const consoleSite = (mount: ConsoleMount): ConsoleSite =>
+    createConsoleSite({ mount, build: consoleBuild, domain: config.domain, region: config.region, version, endpoints: () => endpoints });
+  const pipeline: PipelineOptions = {
     services,
     domain: config.domain,
     lookupSecret: secrets.lookup,
@@ -152,25 +173,31 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     renderKeyId,
     hostId: randomBytes(12).toString('base64'),
     kmsHandler: (req, res, requestId, rawPath, rawQuery) => handleKmsRequest(req, res, { kms, lookupSecret: secrets.lookup, now: services.now, requestId, rawPath, rawQuery }),
-  });
-
-  // Expect: 100-continue is answered only when an operation starts reading the body.
-  const onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
-    holdContinue(req);
-    handler(req, res);
+    onAnswered: (status) => requestHistory.record(status),
   };
+  const hasConsolePort = config.console && config.consolePort !== undefined;
+  const handler = createRequestHandler({ ...pipeline, ...(config.console && !hasConsolePort ? { console: consoleSite('/console/') } : {}) });
+  // On its own port the console is at `/`, and the same port answers the signed API calls it makes.
+  const consoleHandler = hasConsolePort ? createRequestHandler({ ...pipeline, console: consoleSite('/') }) : undefined;
+  const handlers = consoleHandler ? [handler, consoleHandler] : [handler];
+
   const servers: Server[] = [];
   // Slow clients: the whole header block within headersTimeout, then no silence longer than
   // idleTimeout (a body may take as long as it needs while bytes keep coming: no requestTimeout).
   const serverOptions = { requestTimeout: 0, headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 };
-  const guard = (server: Server): void => {
+  /** A listener for `requestHandler`, over TLS when `tls` is given. */
+  const createListener = (requestHandler: RequestHandler, tls?: TlsMaterial): Server => {
+    const server = tls ? createHttpsServer({ ...tls, ...serverOptions }, requestHandler) : createHttpServer(serverOptions, requestHandler);
     server.timeout = config.idleTimeoutSeconds * 1000;
+    // Expect: 100-continue is answered only when an operation starts reading the body.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      holdContinue(req);
+      requestHandler(req, res);
+    });
+    servers.push(server);
+    return server;
   };
-  const httpServer = createHttpServer(serverOptions, handler);
-  guard(httpServer);
-  httpServer.on('checkContinue', onCheckContinue);
-  servers.push(httpServer);
-  const httpAddress = await listen(httpServer, config.httpPort, config.host);
+  const httpAddress = await listen(createListener(handler), config.httpPort, config.host);
   const host = urlHost(config.host);
   const running: RunningServer = {
     httpUrl: `http://${host}:${httpAddress.port}`,
@@ -179,30 +206,36 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     log,
     close: async () => undefined,
   };
+  let tls: TlsMaterial | undefined;
   if (config.httpsPort >= 0) {
-    let cert: string;
-    let key: string;
     if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
-      cert = await readFile(config.tlsCert, 'utf8');
-      key = await readFile(config.tlsKey, 'utf8');
+      tls = { cert: await readFile(config.tlsCert, 'utf8'), key: await readFile(config.tlsKey, 'utf8') };
     } else {
       const generated = await loadOrCreateCertificate(config.configDir, {
         commonName: 'obscura',
         dnsNames: ['localhost', config.domain, `*.${config.domain}`],
         ipAddresses: ['127.0.0.1', '::1'],
       });
-      cert = generated.certPem;
-      key = generated.keyPem;
+      tls = { cert: generated.certPem, key: generated.keyPem };
       running.certFingerprint = generated.fingerprint256;
       running.certPath = generated.certPath;
     }
-    const httpsServer = createHttpsServer({ cert, key, ...serverOptions }, handler);
-    guard(httpsServer);
-    httpsServer.on('checkContinue', onCheckContinue);
-    servers.push(httpsServer);
-    const httpsAddress = await listen(httpsServer, config.httpsPort, config.host);
+    const httpsAddress = await listen(createListener(handler, tls), config.httpsPort, config.host);
     running.httpsUrl = `https://${host}:${httpsAddress.port}`;
   }
+  if (consoleHandler) {
+    const consoleAddress = await listen(createListener(consoleHandler, tls), config.consolePort!, config.host);
+    running.consoleUrl = `${tls ? 'https' : 'http'}://${host}:${consoleAddress.port}/`;
+  } else if (config.console) {
+    running.consoleUrl = `${running.httpsUrl ?? running.httpUrl}/console/`;
+  }
+  const httpsConsoleUrl = running.consoleUrl?.startsWith('https:') ? running.consoleUrl : undefined;
+  endpoints = {
+    httpUrl: running.httpUrl,
+    ...(running.httpsUrl !== undefined ? { httpsUrl: running.httpsUrl } : {}),
+    consoleUrl: running.consoleUrl ?? '',
+    ...(httpsConsoleUrl !== undefined ? { httpsConsoleUrl } : {}),
+  };
   let closing: Promise<void> | undefined;
   running.close = () => {
     closing ??= (async () => {
@@ -224,7 +257,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         ),
       );
       // Operations whose clients hung up may still be running: let them finish (within the grace).
-      await Promise.race([handler.idle(), new Promise((resolve) => setTimeout(resolve, config.shutdownGraceSeconds * 1000).unref())]);
+      await Promise.race([Promise.all(handlers.map((h) => h.idle())), new Promise((resolve) => setTimeout(resolve, config.shutdownGraceSeconds * 1000).unref())]);
       secrets.stop();
       await services.reaper.flush();
       await metadata.close();
@@ -235,6 +268,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     })();
     return closing;
   };
-  log.info({ http: running.httpUrl, https: running.httpsUrl, dataDir: config.dataDir }, 'listening');
+  log.info({ http: running.httpUrl, https: running.httpsUrl, console: running.consoleUrl, dataDir: config.dataDir }, 'listening');
   return running;
 }

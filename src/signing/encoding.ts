@@ -1,9 +1,11 @@
-/** The strict RFC 3986 encoding S3 and OBS signatures use. Pure. */
+/** The strict RFC 3986 encoding S3 and OBS signatures use. Pure (no Node API: the browser console shares it). */
+
+const utf8 = new TextEncoder();
 
 /** Percent-encodes every byte except A–Z a–z 0–9 - . _ ~ (and '/' unless `encodeSlash`), upper-case hex. */
 export function uriEncode(text: string, encodeSlash = true): string {
   let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
+  for (const byte of utf8.encode(text)) {
     const c = String.fromCharCode(byte);
     if ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || c === '-' || c === '.' || c === '_' || c === '~' || (c === '/' && !encodeSlash)) {
       out += c;

@@ -1,5 +1,6 @@
 /** Hand-made HTTP requests for malformed input and headers clients will not send. */
 import http from 'node:http';
+import https from 'node:https';
 
 export interface RawResponse {
   status: number;
@@ -7,14 +8,20 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export function rawRequest(options: { port: number; method?: string; path?: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<RawResponse> {
+/**
+ * One request to 127.0.0.1, the path sent exactly as given (no URL normalisation). With `ca`, over
+ * TLS, verifying the server's certificate against it.
+ */
+export function rawRequest(options: { port: number; method?: string; path?: string; headers?: Record<string, string>; body?: Buffer | string; ca?: string }): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: options.port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? {} }, (res) => {
+    const target = { host: '127.0.0.1', port: options.port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? {} };
+    const onResponse = (res: http.IncomingMessage): void => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
-    });
+    };
+    const req = options.ca !== undefined ? https.request({ ...target, ca: options.ca }, onResponse) : http.request(target, onResponse);
     req.on('error', reject);
     req.end(options.body);
   });

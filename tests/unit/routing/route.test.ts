@@ -46,6 +46,10 @@ const rows: Row[] = [
   ['GET', '/bkt/key?uploadId=UP1', '127.0.0.1', [], 'ListParts'],
   ['GET', '/bkt/key?acl', '127.0.0.1', [], 'ObjectSubresource'],
   ['POST', '/bkt/key?append&position=0', '127.0.0.1', [], 'AppendObject'],
+  ['GET', '/_obscura/metrics', '127.0.0.1:9000', [], 'GetServerMetrics'],
+  ['HEAD', '/_obscura/metrics', '127.0.0.1:9000', [], 'HeadObject'],
+  ['GET', '/_obscura/other', '127.0.0.1:9000', [], 'GetObject'],
+  ['GET', '/console/metrics', '127.0.0.1:9000', [], 'GetObject'],
 ];
 
 for (const [method, url, host, headers, expected] of rows) {
