@@ -278,7 +278,7 @@ test('the web console in chromium: sign in, KMS key, SSE-KMS bucket, SSE-C uploa
     await seeText(key.getByRole('cell'), /^Off$/);
     await key.getByRole('button', { name: `Rotate now (${alias})` }).click();
     await status(new RegExp(`${alias} was rotated`));
-    await seeText(key.getByRole('cell'), /last rotated .* \(on demand\)/);
+    await seeText(key.getByRole('cell'), /last rotated .* \(on demand\), 1 rotation in all/);
     await key.getByRole('button', { name: `Rotation (${alias})` }).click();
     const dialog = page.getByRole('dialog', { name: `Rotation of ${alias}` });
     await dialog.getByLabel('Rotate automatically').check();

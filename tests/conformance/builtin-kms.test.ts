@@ -58,9 +58,17 @@ test('automatic rotation adds a version once the period has passed; a key past i
   const key = await kms.createKey();
   await kms.enableKeyRotation(key.keyId, 90);
   const dk = await kms.generateDataKey(key.keyId, {});
+  assert.deepEqual(await kms.listKeyRotations(key.keyId), [], 'no rotation yet');
   now += 91 * 86_400_000;
   assert.equal((await kms.describeKey(key.keyId)).currentVersion, 2);
   assert.deepEqual(await kms.decryptDataKey(key.keyId, dk.wrapped, {}), dk.plaintext);
+  const automatic = now;
+  now += 1000;
+  await kms.rotateKeyOnDemand(key.keyId);
+  assert.deepEqual(await kms.listKeyRotations(key.keyId), [
+    { keyId: key.keyId, rotationDate: automatic, rotationType: 'AUTOMATIC' },
+    { keyId: key.keyId, rotationDate: now, rotationType: 'ON_DEMAND' },
+  ]);
   await kms.scheduleKeyDeletion(key.keyId, 7);
   now += 8 * 86_400_000;
   await assert.rejects(kms.describeKey(key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'NotFoundException');

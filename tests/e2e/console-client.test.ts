@@ -291,7 +291,7 @@ describe('KMS keys from the console', () => {
 
   test('create, rotate, disable, enable, alias, schedule and cancel deletion; listKeys follows each step', async () => {
     const created = ok(await api.kms.createKey('console life cycle'), 'createKey');
-    assert.deepEqual([created.keyState, created.description, created.rotationEnabled, created.aliases], ['Enabled', 'console life cycle', false, []]);
+    assert.deepEqual([created.keyState, created.description, created.rotationEnabled, created.aliases, created.rotations, created.lastRotation], ['Enabled', 'console life cycle', false, [], 0, undefined]);
     assert.match(created.arn, new RegExp(`key/${created.keyId}$`));
     const find = async (): Promise<NonNullable<Awaited<ReturnType<ConsoleApi['kms']['listKeys']>>['body']>[number]> => {
       const found = ok(await api.kms.listKeys(), 'listKeys').find((k) => k.keyId === created.keyId);
@@ -302,7 +302,12 @@ describe('KMS keys from the console', () => {
     const rotating = await find();
     assert.deepEqual([rotating.rotationEnabled, rotating.rotationPeriodInDays], [true, 90]);
     assert.ok(rotating.nextRotationDate && rotating.nextRotationDate.getTime() > Date.now() + 89 * 86_400_000);
+    const rotatedFrom = Date.now();
     ok(await api.kms.rotateKeyOnDemand(created.keyId), 'rotate');
+    const rotated = await find();
+    assert.equal(rotated.rotations, 1);
+    assert.equal(rotated.lastRotation?.type, 'ON_DEMAND');
+    assert.ok(Math.abs(rotated.lastRotation.date.getTime() - rotatedFrom) < 5000, 'the rotation date is when it happened');
     ok(await api.kms.setRotation(created.keyId, false), 'disable rotation');
     assert.equal((await find()).rotationEnabled, false);
     ok(await api.kms.createAlias('alias/console-e2e', created.keyId), 'createAlias');

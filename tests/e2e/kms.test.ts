@@ -24,6 +24,7 @@ import {
   ListKeysCommand,
   ReEncryptCommand,
   RotateKeyOnDemandCommand,
+  ListKeyRotationsCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
@@ -139,7 +140,14 @@ describe('KMS API (@aws-sdk/client-kms)', () => {
     const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: id }));
     assert.equal(status.KeyRotationEnabled, true);
     assert.equal(status.RotationPeriodInDays, 90);
+    assert.deepEqual((await kms.send(new ListKeyRotationsCommand({ KeyId: id }))).Rotations, []);
+    const rotatedFrom = Date.now();
     await kms.send(new RotateKeyOnDemandCommand({ KeyId: id }));
+    const rotations = (await kms.send(new ListKeyRotationsCommand({ KeyId: id }))).Rotations!;
+    assert.equal(rotations.length, 1);
+    assert.equal(rotations[0]!.RotationType, 'ON_DEMAND');
+    assert.match(rotations[0]!.KeyId!, new RegExp(`^arn:aws:kms:.*:key/${id}$`));
+    assert.ok(Math.abs(rotations[0]!.RotationDate!.getTime() - rotatedFrom) < 5000, 'rotation date is when it happened');
     const after = await kms.send(new EncryptCommand({ KeyId: id, Plaintext: Buffer.from('after rotation') }));
     assert.notDeepEqual(Buffer.from(before.CiphertextBlob!).subarray(17, 21), Buffer.from(after.CiphertextBlob!).subarray(17, 21), 'a new key version wraps new data');
     assert.equal(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob }))).Plaintext!).toString(), 'before rotation');

@@ -135,6 +135,10 @@ export interface KmsKey {
   rotationEnabled: boolean;
   rotationPeriodInDays?: number;
   nextRotationDate?: Date;
+  /** The latest rotation (ListKeyRotations); absent for a key never rotated. */
+  lastRotation?: { date: Date; type?: 'AUTOMATIC' | 'ON_DEMAND' };
+  /** How many times the key material was rotated. */
+  rotations: number;
   /** Alias names (alias/...) pointing at this key. */
   aliases: string[];
 }

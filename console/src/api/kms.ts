@@ -1,7 +1,7 @@
 /**
  * The built-in KMS through its AWS KMS JSON protocol (POST /, X-Amz-Target: TrentService.<Op>,
- * SigV4 service kms), as the console's KmsKey view: ListKeys, DescribeKey, GetKeyRotationStatus
- * and ListAliases merged, plus the life-cycle calls. Dates arrive as epoch seconds.
+ * SigV4 service kms), as the console's KmsKey view: ListKeys, DescribeKey, GetKeyRotationStatus,
+ * ListKeyRotations and ListAliases merged, plus the life-cycle calls. Dates arrive as epoch seconds.
  */
 import type { ApiResult, ConsoleApi, KmsKey } from './contract.js';
 import { withoutBody, NO_CUSTOMER_KEY, resultOf } from './results.js';
@@ -18,9 +18,19 @@ function str(json: Json, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** A KmsKey from DescribeKey's KeyMetadata, GetKeyRotationStatus and the aliases pointing at it. */
-export function kmsKeyOf(metadata: Json, rotation: Json, aliases: string[]): KmsKey {
+/** The latest of ListKeyRotations' Rotations (oldest first). */
+function lastRotationOf(rotations: Json[]): KmsKey['lastRotation'] {
+  const last = rotations.at(-1);
+  const date = last ? dateOf(last['RotationDate']) : undefined;
+  if (!last || !date) return undefined;
+  const type = last['RotationType'];
+  return { date, ...(type === 'AUTOMATIC' || type === 'ON_DEMAND' ? { type } : {}) };
+}
+
+/** A KmsKey from DescribeKey's KeyMetadata, GetKeyRotationStatus, ListKeyRotations and the aliases pointing at it. */
+export function kmsKeyOf(metadata: Json, rotation: Json, aliases: string[], rotations: Json[] = []): KmsKey {
   const deletionDate = dateOf(metadata['DeletionDate']);
+  const lastRotation = lastRotationOf(rotations);
   const nextRotationDate = dateOf(rotation['NextRotationDate']);
   const period = rotation['RotationPeriodInDays'];
   return {
@@ -33,6 +43,8 @@ export function kmsKeyOf(metadata: Json, rotation: Json, aliases: string[]): Kms
     rotationEnabled: rotation['KeyRotationEnabled'] === true,
     ...(typeof period === 'number' ? { rotationPeriodInDays: period } : {}),
     ...(nextRotationDate ? { nextRotationDate } : {}),
+    ...(lastRotation ? { lastRotation } : {}),
+    rotations: rotations.length,
     aliases,
   };
 }
@@ -54,10 +66,15 @@ export function kmsCalls(transport: Transport): ConsoleApi['kms'] {
   }
 
   async function describe(keyId: string, aliases: string[]): Promise<ApiResult<KmsKey>> {
-    const [described, rotation] = await Promise.all([call('DescribeKey', { KeyId: keyId }), call('GetKeyRotationStatus', { KeyId: keyId })]);
+    const [described, rotation, history] = await Promise.all([
+      call('DescribeKey', { KeyId: keyId }),
+      call('GetKeyRotationStatus', { KeyId: keyId }),
+      call('ListKeyRotations', { KeyId: keyId }),
+    ]);
     if (described.status >= 300 || !described.body) return withoutBody(described);
     if (rotation.status >= 300 || !rotation.body) return withoutBody(rotation);
-    return { ...described, body: kmsKeyOf(described.body['KeyMetadata'] as Json, rotation.body, aliases) };
+    if (history.status >= 300 || !history.body) return withoutBody(history);
+    return { ...described, body: kmsKeyOf(described.body['KeyMetadata'] as Json, rotation.body, aliases, (history.body['Rotations'] as Json[] | undefined) ?? []) };
   }
 
   return {

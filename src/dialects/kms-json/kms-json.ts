@@ -127,6 +127,13 @@ async function dispatch(kms: BuiltinKms, operation: string, body: Json): Promise
         ...(s.nextRotationDate !== undefined ? { NextRotationDate: seconds(s.nextRotationDate) } : {}),
       };
     }
+    case 'ListKeyRotations': {
+      const rotations = await kms.listKeyRotations(str(body, 'KeyId')!);
+      return {
+        Rotations: rotations.map((r) => ({ KeyId: kms.arnOf(r.keyId), RotationDate: seconds(r.rotationDate), ...(r.rotationType !== undefined ? { RotationType: r.rotationType } : {}) })),
+        Truncated: false,
+      };
+    }
     case 'RotateKeyOnDemand':
       return { KeyId: (await kms.rotateKeyOnDemand(str(body, 'KeyId')!)).keyId };
     case 'GenerateDataKey':

@@ -19,7 +19,11 @@ interface KeyVersion {
   /** Key material, base64; only ever stored inside the sealed keystore. */
   material: string;
   createdAt: number;
+  /** How a version after the first came about (absent in keystores written before it was kept). */
+  rotationType?: RotationType;
 }
+
+export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
 
 interface MasterKeyRecord {
   id: string;
@@ -212,16 +216,16 @@ export class BuiltinKms implements Kms {
           delete d.keys[k.id];
           for (const [alias, id] of Object.entries(d.aliases)) if (id === k.id) delete d.aliases[alias];
         } else if (k.state === 'Enabled' && k.rotation.enabled && k.rotation.lastRotatedAt + k.rotation.periodDays * 86_400_000 <= now) {
-          this.addVersion(k);
+          this.addVersion(k, 'AUTOMATIC');
         }
       }
     });
     return this.doc;
   }
 
-  private addVersion(k: MasterKeyRecord): void {
+  private addVersion(k: MasterKeyRecord, rotationType: RotationType): void {
     const now = this.now();
-    k.versions.push({ version: k.versions.length + 1, material: randomBytes(32).toString('base64'), createdAt: now });
+    k.versions.push({ version: k.versions.length + 1, material: randomBytes(32).toString('base64'), createdAt: now, rotationType });
     k.rotation.lastRotatedAt = now;
   }
 
@@ -379,8 +383,14 @@ export class BuiltinKms implements Kms {
   rotateKeyOnDemand(ref: string): Promise<KeyMetadata> {
     return this.setState(ref, (k) => {
       this.usable(k);
-      this.addVersion(k);
+      this.addVersion(k, 'ON_DEMAND');
     });
+  }
+
+  /** Every rotation of a key (each version after the first), oldest first, as ListKeyRotations answers. */
+  async listKeyRotations(ref: string): Promise<Array<{ keyId: string; rotationDate: number; rotationType?: RotationType }>> {
+    const k = await this.find(ref);
+    return k.versions.slice(1).map((v) => ({ keyId: k.id, rotationDate: v.createdAt, ...(v.rotationType !== undefined ? { rotationType: v.rotationType } : {}) }));
   }
 
   // ---- cryptographic operations ----

@@ -26,8 +26,6 @@ export function KmsScreen() {
   const { api } = useServices();
   const keys = useKmsKeys();
   const [dialog, setDialog] = useState<OpenDialog>(undefined);
-  /** On-demand rotations done in this session (the key list does not report rotation history). */
-  const [rotatedAt, setRotatedAt] = useState<Record<string, Date>>({});
   const task = useTask();
 
   const act = (work: () => Promise<string>): void => {
@@ -42,7 +40,6 @@ export function KmsScreen() {
     rotate: (key: KmsKey) =>
       act(async () => {
         unwrap(await api.kms.rotateKeyOnDemand(key.keyId));
-        setRotatedAt((all) => ({ ...all, [key.keyId]: new Date() }));
         return `${kmsKeyName(key)} was rotated: new data keys now use new key material.`;
       }),
     cancelDeletion: (key: KmsKey) =>
@@ -63,7 +60,7 @@ export function KmsScreen() {
       {keys.data && keys.data.length > 0 && (
         <DataTable caption="KMS keys" columns={['Key', 'Description', 'State', 'Rotation', 'Created']} hasActions>
           {keys.data.map((key) => (
-            <KeyRow key={key.keyId} kmsKey={key} rotatedAt={rotatedAt[key.keyId]} actions={actions} />
+            <KeyRow key={key.keyId} kmsKey={key} actions={actions} />
           ))}
         </DataTable>
       )}
@@ -95,7 +92,10 @@ interface KeyActions {
   open: (kind: NonNullable<OpenDialog>['kind'], key: KmsKey) => void;
 }
 
-function KeyRow({ kmsKey: key, rotatedAt, actions }: { kmsKey: KmsKey; rotatedAt: Date | undefined; actions: KeyActions }) {
+const ROTATION_TYPES = { AUTOMATIC: 'automatic', ON_DEMAND: 'on demand' } as const;
+
+function KeyRow({ kmsKey: key, actions }: { kmsKey: KmsKey; actions: KeyActions }) {
+  const last = key.lastRotation;
   const name = kmsKeyName(key);
   return (
     <tr>
@@ -125,7 +125,12 @@ function KeyRow({ kmsKey: key, rotatedAt, actions }: { kmsKey: KmsKey; rotatedAt
         ) : (
           'Off'
         )}
-        {rotatedAt && <span class="state-detail">last rotated {formatDateTime(rotatedAt)} (on demand)</span>}
+        {last && (
+          <span class="state-detail">
+            last rotated {formatDateTime(last.date)}
+            {last.type && ` (${ROTATION_TYPES[last.type]})`}, {key.rotations} {key.rotations === 1 ? 'rotation' : 'rotations'} in all
+          </span>
+        )}
       </td>
       <td data-label="Created" class="cell-nowrap">
         {formatDate(key.creationDate)}
