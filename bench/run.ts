@@ -4,7 +4,7 @@
  * temp directories. Prints a table and the target ratios, writes JSON, and (full run) rewrites
  * BENCHMARKS.md with an SVG chart. A benchmark, never a timed test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -130,6 +130,15 @@ async function pool<T>(count: number, concurrency: number, fn: (i: number) => Pr
   return out;
 }
 
+/**
+ * Each scenario starts with no write-back in flight from the one before (a 1 GiB object leaves up
+ * to a GiB of dirty pages on an unsynced server like s3rver, and either server's next phase would
+ * otherwise pay for the previous one's disk writes).
+ */
+function quiesce(): void {
+  execFileSync('sync');
+}
+
 async function scenarios(target: Target, modes: Mode[], pid: number): Promise<BenchResults['targets'][string]> {
   const client = new LoadClient(target);
   const key = randomBytes(32);
@@ -140,6 +149,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const result: BenchResults['targets'][string] = { big: {}, small: {}, clientCpu: {} };
   for (const mode of modes) {
     log(`${target.name}: 1 object of ${BIG / MiB} MiB, ${mode}`);
+    quiesce();
     const put = await measure(() => expectOk(client.request('PUT', `/${bucket}/big-${mode}`, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
     const get = await measure(() => expectOk(client.request('GET', `/${bucket}/big-${mode}`, { headers: readHeaders(mode, key) }), 'get big'));
     if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
@@ -150,6 +160,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const rangeMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
   log(`${target.name}: ${RANGE_REQUESTS} 1 MiB ranges at the start and at the end (${rangeMode})`);
   const ranges: Record<string, number[]> = { start: [], end: [] };
+  quiesce();
   for (const where of ['start', 'end'] as const) {
     for (let i = 0; i < RANGE_REQUESTS; i++) {
       const first = where === 'start' ? 0 : BIG - MiB;
@@ -162,6 +173,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const small = randomBytes(4096);
   for (const mode of modes) {
     log(`${target.name}: ${SMALL_OPS} × 4 KiB, ${SMALL_CONCURRENCY} clients, ${mode}`);
+    quiesce();
     const puts = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/small-${mode}/${i}`, { headers: modeHeaders(mode, key), body: small }), 'put small')));
     const gets = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `/${bucket}/small-${mode}/${i}`, { headers: readHeaders(mode, key) }), 'get small')));
     result.small[mode] = {
@@ -174,6 +186,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   }
   const mpMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
   log(`${target.name}: ${MULTIPART / MiB} MiB multipart in 8 MiB parts, 4 in flight (${mpMode})`);
+  quiesce();
   const mp = await measure(async () => {
     const init = await expectOk(client.request('POST', `/${bucket}/multipart?uploads`, { headers: modeHeaders(mpMode, key), keepBody: true }), 'initiate');
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body ?? '')![1]!;
@@ -190,6 +203,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const listBucket = `${bucket}-list`;
   await expectOk(client.request('PUT', `/${listBucket}`), 'create list bucket');
   await pool(LIST_KEYS, 64, (i) => expectOk(client.request('PUT', `/${listBucket}/k/${String(i).padStart(7, '0')}`, { body: Buffer.alloc(0) }), 'put key'));
+  quiesce();
   const listing = await measure(async () => {
     let marker = '';
     let seen = 0;
