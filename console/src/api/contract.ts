@@ -15,9 +15,10 @@ export interface ApiResult<T = undefined> {
   /**
    * The server's error code, except where the client knows better (errors.ts): CustomerKeyRequired
    * (SSE-C object read without its key; server: InvalidRequest), CustomerKeyMismatch (wrong key;
-   * AccessDenied), HttpsRequired (SSE-C/SSE-KMS over plain HTTP; InvalidRequest), KmsKeyDisabled,
-   * KmsKeyPendingDeletion, KmsKeyNotFound (KMS.* and the KMS JSON exceptions). KMS JSON login
-   * failures read as InvalidAccessKeyId / SignatureDoesNotMatch, as the S3 ones do.
+   * AccessDenied), SseCBlocked (an SSE-C write into a bucket that blocks SSE-C; AccessDenied),
+   * HttpsRequired (SSE-C/SSE-KMS over plain HTTP; InvalidRequest), KmsKeyDisabled, KmsKeyPendingDeletion,
+   * KmsKeyNotFound (KMS.* and the KMS JSON exceptions). KMS JSON login failures read as
+   * InvalidAccessKeyId / SignatureDoesNotMatch, as the S3 ones do.
    */
   errorCode?: string;
   /** The code the server sent, when errorCode was refined. */

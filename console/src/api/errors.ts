@@ -7,7 +7,7 @@
 import type { ApiResult } from './contract.js';
 
 /** Codes the client sets in ApiResult.errorCode instead of the server's (kept in serverErrorCode). */
-export type ConsoleErrorCode = 'CustomerKeyRequired' | 'CustomerKeyMismatch' | 'HttpsRequired' | 'KmsKeyDisabled' | 'KmsKeyPendingDeletion' | 'KmsKeyNotFound';
+export type ConsoleErrorCode = 'CustomerKeyRequired' | 'CustomerKeyMismatch' | 'SseCBlocked' | 'HttpsRequired' | 'KmsKeyDisabled' | 'KmsKeyPendingDeletion' | 'KmsKeyNotFound';
 
 /** fetch or XHR could not reach the server (connection refused, DNS, TLS, offline). */
 export class NetworkError extends Error {
@@ -40,6 +40,8 @@ const KMS_CODES: Record<string, string> = {
 export function refineErrorCode(code: string, message: string, context: FailureContext): string {
   if (code === 'InvalidRequest' && /secure connection/i.test(message)) return 'HttpsRequired';
   if (code === 'InvalidRequest' && /correct parameters must be provided/i.test(message)) return 'CustomerKeyRequired';
+  // A bucket whose default encryption blocks SSE-C (BlockedEncryptionTypes) refuses a write with a customer key.
+  if (code === 'AccessDenied' && /customer provided keys .*(blocked|not allowed)/i.test(message)) return 'SseCBlocked';
   if (code === 'AccessDenied' && context.sentCustomerKey && (message === '' || /customer key|does not match/i.test(message))) return 'CustomerKeyMismatch';
   if ((code === 'KMS.KMSInvalidStateException' || code === 'KMSInvalidStateException') && /(?<!not )pending deletion/i.test(message)) return 'KmsKeyPendingDeletion';
   return KMS_CODES[code] ?? code;
@@ -51,6 +53,7 @@ const CREDENTIALS_WRONG = 'The access key or secret key is wrong.';
 export const ERROR_MESSAGES: Record<string, string> = {
   CustomerKeyRequired: 'This object is encrypted with a customer key (SSE-C). Enter its key to read it.',
   CustomerKeyMismatch: 'The customer key does not match the key this object was encrypted with.',
+  SseCBlocked: 'This bucket blocks SSE-C: uploads and copies with a customer key are refused. Choose another encryption, or turn off “Block SSE-C uploads” in the bucket’s default encryption.',
   HttpsRequired: 'Encrypted uploads and downloads need the HTTPS console: {httpsConsoleUrl}',
   KmsKeyDisabled: 'The KMS key is disabled: enable it to encrypt or decrypt with it.',
   KmsKeyPendingDeletion: 'The KMS key is scheduled for deletion: cancel the deletion to use it again.',

@@ -41,6 +41,14 @@ test('AccessDenied without a customer key stays AccessDenied (not the wrong-key 
   assert.equal(describeError(result), 'Access denied: this account may not do that.');
 });
 
+test('an SSE-C write into a bucket that blocks SSE-C is SseCBlocked, not the access-denied or wrong-key sentence', () => {
+  const blocked = 'Requests specifying Server Side Encryption with Customer provided keys are blocked for this bucket.';
+  const result = resultOf(xmlError(403, 'AccessDenied', blocked), { sentCustomerKey: true });
+  assert.deepEqual([result.errorCode, result.serverErrorCode], ['SseCBlocked', 'AccessDenied']);
+  assert.match(describeError(result), /^This bucket blocks SSE-C: .*turn off “Block SSE-C uploads”/);
+  assert.equal(refineErrorCode('AccessDenied', blocked, { sentCustomerKey: false }), 'SseCBlocked', 'a copy whose source is not SSE-C');
+});
+
 test('SSE over plain HTTP is HttpsRequired and names the HTTPS console when it is known', () => {
   const result = resultOf(xmlError(400, 'InvalidRequest', INSECURE), { sentCustomerKey: true });
   assert.equal(result.errorCode, 'HttpsRequired');

@@ -33,6 +33,15 @@ export function ObjectsScreen({ bucket, prefix }: { bucket: string; prefix: stri
   const badges = usePerRow(listing.data?.objects, (o) => o.key, async (o) => badgeFromHead(await api.headObject(bucket, o.key)), BADGES_IN_FLIGHT);
   const [isUploadOpen, setUploadOpen] = useState(false);
   const folderName = prefix.split('/').filter(Boolean).pop();
+  const nextToken = listing.data?.isTruncated ? listing.data.nextContinuationToken : undefined;
+  /**
+   * While a page loads the previous one stays on screen, and its next token is already on the
+   * stack: a second click (a double click) must not push it again and show the same page as "Page 3".
+   */
+  const isTurning = listing.loading || (nextToken !== undefined && tokens.includes(nextToken));
+  const turnPage = (next: Array<string | undefined>): void => {
+    if (!isTurning) setTokens(next);
+  };
 
   return (
     <>
@@ -69,11 +78,11 @@ export function ObjectsScreen({ bucket, prefix }: { bucket: string; prefix: stri
       {listing.data && <ObjectTable bucket={bucket} page={listing.data} badges={badges} keys={keys.data} />}
       {listing.data && (
         <nav class="pager" aria-label="Pages">
-          <button type="button" class="button" disabled={tokens.length === 1} onClick={() => setTokens(tokens.slice(0, -1))}>
+          <button type="button" class="button" disabled={tokens.length === 1} aria-disabled={isTurning} onClick={() => turnPage(tokens.slice(0, -1))}>
             Previous page
           </button>
           <span class="pager-position">Page {tokens.length}</span>
-          <button type="button" class="button" disabled={!listing.data.isTruncated || !listing.data.nextContinuationToken} onClick={() => setTokens([...tokens, listing.data!.nextContinuationToken])}>
+          <button type="button" class="button" disabled={nextToken === undefined} aria-disabled={isTurning} onClick={() => turnPage([...tokens, nextToken])}>
             Next page
           </button>
         </nav>

@@ -4,7 +4,7 @@
  * the client goes multipart for large files. The encryption is chosen once for the batch; a
  * generated customer key disappears from the page when the batch is done.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { KmsKey, SseChoice } from '../../api/contract.js';
 import { ErrorText } from '../parts/messages.js';
 import { SsePicker } from '../parts/sse-picker.js';
@@ -27,6 +27,15 @@ interface UploadItem {
 
 const FILES_IN_FLIGHT = 2;
 
+/**
+ * Makes the input pick a folder (webkitdirectory, not in Preact's JSX types) as soon as it exists:
+ * a ref runs when the element is created, an effect only after the first paint, when the input
+ * could already have been used as a plain file picker.
+ */
+function asFolderPicker(input: HTMLInputElement | null): void {
+  if (input) input.webkitdirectory = true;
+}
+
 export interface UploadPanelProps {
   bucket: string;
   prefix: string;
@@ -44,10 +53,6 @@ export function UploadPanel({ bucket, prefix, keys, keysError, onUploaded }: Upl
   const nextId = useRef(1);
   /** Waiting items the user cancelled before they started. */
   const cancelledIds = useRef(new Set<number>());
-  const folderInput = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (folderInput.current) folderInput.current.webkitdirectory = true;
-  }, []);
 
   const update = (id: number, patch: Partial<UploadItem>): void => setItems((all) => all.map((item) => (item.id === id ? { ...item, ...patch } : item)));
 
@@ -142,7 +147,7 @@ export function UploadPanel({ bucket, prefix, keys, keysError, onUploaded }: Upl
         </div>
         <div class="field">
           <label for="upload-folder">A whole folder</label>
-          <input id="upload-folder" ref={folderInput} type="file" onChange={onChosen} />
+          <input id="upload-folder" ref={asFolderPicker} type="file" onChange={onChosen} />
         </div>
       </div>
       <SsePicker
