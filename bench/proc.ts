@@ -1,5 +1,5 @@
 /** Process CPU time and memory from /proc (Linux), for the server under test and peers. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let ticks = 100;
@@ -21,4 +21,18 @@ export function memory(pid: number): { peakRss: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { peakRss: kb('VmHWM'), rss: kb('VmRSS') };
+}
+
+/**
+ * The peak RSS since the last call (or the start), then a new peak period: writing 5 to
+ * /proc/<pid>/clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+ */
+export function takePeakRss(pid: number): number {
+  const peak = memory(pid).peakRss;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Without the reset the next phase reports the peak so far, which is still an upper bound.
+  }
+  return peak;
 }

@@ -9,7 +9,7 @@ export interface TargetResults {
   ranges?: { mode: string; startP50: number; startP99: number; endP50: number; endP99: number };
   multipart?: { mode: string; GBps: number };
   listSeconds?: number;
-  server?: { peakRssMB: number; cpuSeconds: number; wallSeconds: number };
+  server?: { peakRssMB: number; cpuSeconds: number; wallSeconds: number; peakRssByPhase?: Record<string, number> };
   /** Load client CPU (cores used) per scenario. */
   clientCpu: Record<string, number>;
 }
@@ -84,6 +84,8 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
   row(`multipart ${r.sizes.multipartMiB} MiB, 8 MiB parts × 4, GB/s`, (t) => (t.multipart ? `${f2(t.multipart.GBps)} (${t.multipart.mode})` : 'n/a'));
   row(`list ${r.sizes.listKeys} keys, s`, (t) => f2(t.listSeconds));
   row('server peak RSS, MB', (t) => f0(t.server?.peakRssMB));
+  const phases = [...new Set(targets.flatMap((t) => Object.keys(t.server?.peakRssByPhase ?? {})))];
+  for (const phase of phases) row(`… peak RSS during ${phase}, MB`, (t) => f0(t.server?.peakRssByPhase?.[phase]));
   row('server CPU s / wall s', (t) => (t.server ? `${f0(t.server.cpuSeconds)} / ${f0(t.server.wallSeconds)}` : 'n/a'));
   row('load client CPU (cores), max', (t) => f2(Math.max(...Object.values(t.clientCpu))));
   const limits = [

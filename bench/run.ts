@@ -11,7 +11,7 @@ import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoadClient, percentile, ssecHeaders, type Target } from './client.js';
-import { cpuSeconds, memory } from './proc.js';
+import { cpuSeconds, memory, takePeakRss } from './proc.js';
 import { renderMarkdown, renderSvg, type BenchResults } from './report.js';
 
 const quick = process.argv.includes('--quick');
@@ -139,6 +139,18 @@ function quiesce(): void {
   execFileSync('sync');
 }
 
+/** Peak RSS of the server by phase, MB: which scenario sets the overall peak. */
+function phasePeaks(pid: number): { before: () => void; after: (phase: string) => void; peaks: Record<string, number> } {
+  const peaks: Record<string, number> = {};
+  return {
+    peaks,
+    before: () => void takePeakRss(pid),
+    after: (phase) => {
+      peaks[phase] = Math.max(peaks[phase] ?? 0, takePeakRss(pid) / MiB);
+    },
+  };
+}
+
 async function scenarios(target: Target, modes: Mode[], pid: number): Promise<BenchResults['targets'][string]> {
   const client = new LoadClient(target);
   const key = randomBytes(32);
@@ -147,11 +159,16 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const cpu0 = cpuSeconds(pid);
   const t0 = Date.now();
   const result: BenchResults['targets'][string] = { big: {}, small: {}, clientCpu: {} };
+  const rss = phasePeaks(pid);
+  rss.after('start');
   for (const mode of modes) {
     log(`${target.name}: 1 object of ${BIG / MiB} MiB, ${mode}`);
     quiesce();
+    rss.before();
     const put = await measure(() => expectOk(client.request('PUT', `/${bucket}/big-${mode}`, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
+    rss.after('big PUT');
     const get = await measure(() => expectOk(client.request('GET', `/${bucket}/big-${mode}`, { headers: readHeaders(mode, key) }), 'get big'));
+    rss.after('big GET');
     if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
     result.big[mode] = { putGBps: gbps(BIG, put.ms), getGBps: gbps(BIG, get.ms) };
     result.clientCpu[`put-${mode}`] = put.clientCpu;
@@ -161,6 +178,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   log(`${target.name}: ${RANGE_REQUESTS} 1 MiB ranges at the start and at the end (${rangeMode})`);
   const ranges: Record<string, number[]> = { start: [], end: [] };
   quiesce();
+  rss.before();
   for (const where of ['start', 'end'] as const) {
     for (let i = 0; i < RANGE_REQUESTS; i++) {
       const first = where === 'start' ? 0 : BIG - MiB;
@@ -169,13 +187,16 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
       ranges[where]!.push(r.ms);
     }
   }
+  rss.after('ranges');
   result.ranges = { mode: rangeMode, startP50: percentile(ranges['start']!, 50), startP99: percentile(ranges['start']!, 99), endP50: percentile(ranges['end']!, 50), endP99: percentile(ranges['end']!, 99) };
   const small = randomBytes(4096);
   for (const mode of modes) {
     log(`${target.name}: ${SMALL_OPS} × 4 KiB, ${SMALL_CONCURRENCY} clients, ${mode}`);
     quiesce();
+    rss.before();
     const puts = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/small-${mode}/${i}`, { headers: modeHeaders(mode, key), body: small }), 'put small')));
     const gets = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `/${bucket}/small-${mode}/${i}`, { headers: readHeaders(mode, key) }), 'get small')));
+    rss.after('4 KiB PUT+GET');
     result.small[mode] = {
       putOps: SMALL_OPS / (puts.ms / 1000),
       putP99: percentile(puts.value.map((r) => r.ms), 99),
@@ -187,6 +208,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const mpMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
   log(`${target.name}: ${MULTIPART / MiB} MiB multipart in 8 MiB parts, 4 in flight (${mpMode})`);
   quiesce();
+  rss.before();
   const mp = await measure(async () => {
     const init = await expectOk(client.request('POST', `/${bucket}/multipart?uploads`, { headers: modeHeaders(mpMode, key), keepBody: true }), 'initiate');
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body ?? '')![1]!;
@@ -198,12 +220,16 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
     const tags = etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`);
     await expectOk(client.request('POST', `/${bucket}/multipart?uploadId=${encodeURIComponent(uploadId)}`, { body: Buffer.from(`<CompleteMultipartUpload>${tags.join('')}</CompleteMultipartUpload>`), ...(mpMode === 'sse-c' ? { headers: ssecHeaders(key) } : {}) }), 'complete');
   });
+  rss.after('multipart');
   result.multipart = { mode: mpMode, GBps: gbps(MULTIPART, mp.ms) };
   log(`${target.name}: listing ${LIST_KEYS} keys in pages of 1,000`);
   const listBucket = `${bucket}-list`;
   await expectOk(client.request('PUT', `/${listBucket}`), 'create list bucket');
+  rss.before();
   await pool(LIST_KEYS, 64, (i) => expectOk(client.request('PUT', `/${listBucket}/k/${String(i).padStart(7, '0')}`, { body: Buffer.alloc(0) }), 'put key'));
+  rss.after(`${LIST_KEYS} empty PUTs, 64 clients`);
   quiesce();
+  rss.before();
   const listing = await measure(async () => {
     let marker = '';
     let seen = 0;
@@ -217,9 +243,10 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
     return seen;
   });
   if (listing.value !== LIST_KEYS) throw new Error(`listed ${listing.value} of ${LIST_KEYS}`);
+  rss.after('listing');
   result.listSeconds = listing.ms / 1000;
   const elapsed = (Date.now() - t0) / 1000;
-  result.server = { peakRssMB: memory(pid).peakRss / MiB, cpuSeconds: cpuSeconds(pid) - cpu0, wallSeconds: elapsed };
+  result.server = { peakRssMB: Math.max(...Object.values(rss.peaks), memory(pid).peakRss / MiB), cpuSeconds: cpuSeconds(pid) - cpu0, wallSeconds: elapsed, peakRssByPhase: rss.peaks };
   client.close();
   return result;
 }
