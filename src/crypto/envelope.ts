@@ -268,36 +268,49 @@ function createStreamingEncryptStream(contentKey: Buffer, plainBytes: number, op
 export type DecryptStream = Transform & { packagesDecrypted: number };
 
 /**
- * Decrypts an envelope, or the packages of a range plan. Input: the header followed by the
- * ciphertext of packages firstPackage..lastPackage. Output: exactly the plaintext requested.
- * No byte of a package is released before its tag verifies.
+ * The decrypting state machine behind every read: fed the header followed by the ciphertext of
+ * packages firstPackage..lastPackage, in chunks of any size and alignment, it yields exactly the
+ * plaintext requested. No byte of a package is released before its tag verifies. A chunk is never
+ * kept after `update` returns (a package split across chunks is copied), so callers may reuse their
+ * read buffers; the plaintext returned is always freshly allocated.
  */
-export function createDecryptStream(contentKey: Buffer, options: { plainBytes: number; range?: RangePlan }): DecryptStream {
+export interface EnvelopeOpener {
+  /** Consumes `chunk` and appends the plaintext of every package it completes to `out`. */
+  update(chunk: Buffer, out: Buffer[]): void;
+  /** Throws IntegrityError unless the envelope (or the range's last package) ended exactly here. */
+  final(): void;
+  /** Wipes the content key copy (also done by `final`). */
+  wipe(): void;
+  /** Packages authenticated so far. */
+  readonly packagesOpened: number;
+}
+
+export function createEnvelopeOpener(contentKey: Buffer, options: { plainBytes: number; range?: RangePlan }): EnvelopeOpener {
   const key = Buffer.from(contentKey);
   const { plainBytes, range } = options;
   let parsed: ParsedHeader | undefined;
-  let headerParts: Buffer[] = [];
+  const header = Buffer.alloc(HEADER_BYTES);
   let headerBytes = 0;
-  let header: Buffer | undefined;
   let counter = 0;
   let lastPackage = 0;
   let finalIndex = 0;
   let skip = range?.skipBytes ?? 0;
   let remaining = range ? range.takeBytes : plainBytes;
-  let buffered: Buffer[] = [];
-  let bufferedBytes = 0;
+  // A package split across chunks is gathered here (a copy: chunks are not kept).
+  let partial: Buffer | undefined;
+  let partialBytes = 0;
   let done = false;
+  let opened = 0;
 
   const expectedLength = (index: number): number => {
     const plain = index === finalIndex ? plainBytes - index * parsed!.packageBytes : parsed!.packageBytes;
     return plain + TAG_BYTES;
   };
 
-  const open = (stream: DecryptStream, sealed: Buffer): void => {
+  const open = (sealed: Buffer, out: Buffer[]): void => {
     const index = counter;
-    const isFinal = index === finalIndex;
-    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(parsed!.noncePrefix, index, isFinal));
-    decipher.setAAD(header!);
+    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(parsed!.noncePrefix, index, index === finalIndex));
+    decipher.setAAD(header);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     let plain: Buffer;
     try {
@@ -306,7 +319,7 @@ export function createDecryptStream(contentKey: Buffer, options: { plainBytes: n
     } catch {
       throw new IntegrityError();
     }
-    stream.packagesDecrypted++;
+    opened++;
     decryptStats.packages++;
     counter++;
     if (skip > 0) {
@@ -315,57 +328,88 @@ export function createDecryptStream(contentKey: Buffer, options: { plainBytes: n
     }
     if (plain.length > remaining) plain = plain.subarray(0, remaining);
     remaining -= plain.length;
-    if (plain.length > 0) stream.push(plain);
+    if (plain.length > 0) out.push(plain);
     if (index === lastPackage) done = true;
   };
 
+  return {
+    get packagesOpened() {
+      return opened;
+    },
+    update(chunk: Buffer, out: Buffer[]): void {
+      let data = chunk;
+      if (!parsed) {
+        const take = Math.min(HEADER_BYTES - headerBytes, data.length);
+        data.copy(header, headerBytes, 0, take);
+        headerBytes += take;
+        data = data.subarray(take);
+        if (headerBytes < HEADER_BYTES) return;
+        parsed = parseHeader(header);
+        finalIndex = packageCount(plainBytes, parsed.packageBytes) - 1;
+        counter = range?.firstPackage ?? 0;
+        lastPackage = range?.lastPackage ?? finalIndex;
+        if (lastPackage > finalIndex) throw new IntegrityError('range beyond the envelope');
+      }
+      while (data.length > 0) {
+        if (done) throw new IntegrityError('trailing bytes after the last package');
+        const want = expectedLength(counter);
+        if (partialBytes === 0 && data.length >= want) {
+          open(data.subarray(0, want), out);
+          data = data.subarray(want);
+          continue;
+        }
+        partial ??= Buffer.allocUnsafe(parsed.packageBytes + TAG_BYTES);
+        const take = Math.min(want - partialBytes, data.length);
+        data.copy(partial, partialBytes, 0, take);
+        partialBytes += take;
+        data = data.subarray(take);
+        if (partialBytes === want) {
+          partialBytes = 0;
+          open(partial.subarray(0, want), out);
+        }
+      }
+    },
+    final(): void {
+      key.fill(0);
+      if (!parsed || !done || partialBytes > 0) throw new IntegrityError('envelope truncated');
+    },
+    wipe(): void {
+      key.fill(0);
+    },
+  };
+}
+
+/**
+ * Decrypts an envelope, or the packages of a range plan, as a stream (see createEnvelopeOpener).
+ */
+export function createDecryptStream(contentKey: Buffer, options: { plainBytes: number; range?: RangePlan }): DecryptStream {
+  const opener = createEnvelopeOpener(contentKey, options);
+  const out: Buffer[] = [];
   const stream = new Transform({
     highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       try {
-        let data = chunk;
-        if (!header) {
-          const need = HEADER_BYTES - headerBytes;
-          headerParts.push(data.subarray(0, need));
-          headerBytes += Math.min(need, data.length);
-          data = data.subarray(need);
-          if (headerBytes < HEADER_BYTES) return callback();
-          header = Buffer.concat(headerParts, HEADER_BYTES);
-          headerParts = [];
-          parsed = parseHeader(header);
-          finalIndex = packageCount(plainBytes, parsed.packageBytes) - 1;
-          counter = range?.firstPackage ?? 0;
-          lastPackage = range?.lastPackage ?? finalIndex;
-          if (lastPackage > finalIndex) throw new IntegrityError('range beyond the envelope');
-        }
-        while (data.length > 0) {
-          if (done) throw new IntegrityError('trailing bytes after the last package');
-          const want = expectedLength(counter);
-          if (bufferedBytes === 0 && data.length >= want) {
-            open(stream, data.subarray(0, want));
-            data = data.subarray(want);
-            continue;
-          }
-          const take = Math.min(want - bufferedBytes, data.length);
-          buffered.push(data.subarray(0, take));
-          bufferedBytes += take;
-          data = data.subarray(take);
-          if (bufferedBytes === want) {
-            const sealed = Buffer.concat(buffered, want);
-            buffered = [];
-            bufferedBytes = 0;
-            open(stream, sealed);
-          }
-        }
+        opener.update(chunk, out);
+        for (const plain of out) stream.push(plain);
+        out.length = 0;
+        stream.packagesDecrypted = opener.packagesOpened;
+        callback();
+      } catch (e) {
+        out.length = 0;
+        callback(e as Error);
+      }
+    },
+    flush(callback: TransformCallback) {
+      try {
+        opener.final();
         callback();
       } catch (e) {
         callback(e as Error);
       }
     },
-    flush(callback: TransformCallback) {
-      key.fill(0);
-      if (!header || !done || bufferedBytes > 0) return callback(new IntegrityError('envelope truncated'));
-      callback();
+    destroy(error, callback) {
+      opener.wipe();
+      callback(error);
     },
   }) as DecryptStream;
   stream.packagesDecrypted = 0;

@@ -25,6 +25,7 @@ import { createDigestStream, type ChecksumAlgorithm } from '../http/checksums.js
 import { createLengthLimit } from '../http/limits.js';
 import { BlobNotFoundError, BlobStoreFullError, BlobStoreUnavailableError } from '../storage/blob-store.js';
 import type { SegmentRecord } from '../metadata/records.js';
+import { ContentStream, type ContentPart } from './content-stream.js';
 import type { ChecksumInput } from './types.js';
 import type { Services } from './context.js';
 import { IntegrityFailure } from '../sse/sse-service.js';
@@ -131,9 +132,23 @@ export function multipartEtag(partEtags: string[]): string {
  * packages touched. `keyFor` gives each segment's content key.
  */
 export function readContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Readable {
-  // Chunks are handed on one by one ('data' events, not async iteration, which would concatenate
-  // buffered chunks into a new buffer).
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const parts = segmentRanges(segments, first, last);
+  const { blobs } = services;
+  if (blobs.open) {
+    const contentParts: ContentPart[] = parts.map(({ segment, range }) => ({
+      open: () => blobs.open!(segment.locator),
+      contentKey: keyFor(segment.partNumber),
+      plainBytes: segment.plainBytes,
+      cipherBytes: segment.cipherBytes,
+      ...(range ? { plan: planRange(segment.plainBytes, range.first, range.last) } : {}),
+    }));
+    return new ContentStream(contentParts, READ_PACKAGES * (DEFAULT_PACKAGE_BYTES + TAG_BYTES), (e) => translateStorageError(e) as Error);
+  }
+  return readContentFromStreams(services, parts, keyFor);
+}
+
+/** The segments a plaintext range touches, each with the range within it (undefined: all of it). */
+function segmentRanges(segments: SegmentRecord[], first: number, last: number): Array<{ segment: SegmentRecord; range: { first: number; last: number } | undefined }> {
   const parts: Array<{ segment: SegmentRecord; range: { first: number; last: number } | undefined }> = [];
   if (last < first) {
     // A zero-length object: still authenticate its (empty) envelopes.
@@ -150,6 +165,14 @@ export function readContent(services: Services, segments: SegmentRecord[], keyFo
       parts.push({ segment, range: from === 0 && to === segment.plainBytes - 1 ? undefined : { first: from, last: to } });
     }
   }
+  return parts;
+}
+
+/** readContent for stores without random access (an upstream S3 store): their read streams, in turn. */
+function readContentFromStreams(services: Services, parts: ReturnType<typeof segmentRanges>, keyFor: (partNumber: number) => Buffer): Readable {
+  // Chunks are handed on one by one ('data' events, not async iteration, which would concatenate
+  // buffered chunks into a new buffer).
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   let current: Readable | undefined;
   out.on('close', () => current?.destroy());
   (async () => {

@@ -44,6 +44,17 @@ export class BlobStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Random access to one stored blob, reading into the caller's buffers (so a reader can reuse them
+ * instead of allocating a chunk per read, which on large GETs was most of the garbage collector's work).
+ */
+export interface BlobReader {
+  /** Fills `buffer` from `position`; returns the bytes read, fewer only where the blob ends. */
+  read(buffer: Buffer, position: number): Promise<number>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
 export interface BlobStore {
   /**
    * Stores the whole stream durably (fsync'd / acknowledged upstream) before resolving.
@@ -57,6 +68,11 @@ export interface BlobStore {
    * reads with their records.
    */
   read(locator: BlobLocator, range?: ByteRange, options?: { chunkBytes?: number }): Promise<Readable>;
+  /**
+   * Optional, for stores with cheap random access (local files, database rows): a reader over
+   * the blob. Rejects with BlobNotFoundError. Callers fall back to `read` where it is absent.
+   */
+  open?(locator: BlobLocator): Promise<BlobReader>;
   /** Size in bytes. Rejects with BlobNotFoundError. */
   size(locator: BlobLocator): Promise<number>;
   /** A durable copy of the blob under a new locator (server-side where the store can). */

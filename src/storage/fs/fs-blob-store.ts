@@ -10,7 +10,7 @@ import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError, BlobStoreFullError, type BlobLocator, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
+import { BlobNotFoundError, BlobStoreFullError, type BlobLocator, type BlobReader, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
 
 const LOCATOR = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{32}$/;
 
@@ -215,6 +215,31 @@ export class FsBlobStore implements BlobStore {
       throw e;
     }
     return handle.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: options.chunkBytes ?? 1024 * 1024, autoClose: true });
+  }
+
+  async open(locator: BlobLocator): Promise<BlobReader> {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(this.pathOf(locator), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(locator);
+      throw e;
+    }
+    const file = handle;
+    let closing: Promise<void> | undefined;
+    return {
+      async read(buffer: Buffer, position: number): Promise<number> {
+        let filled = 0;
+        // pread fills the buffer except at the end of the file (or when interrupted).
+        while (filled < buffer.length) {
+          const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, position + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return filled;
+      },
+      close: () => (closing ??= file.close()),
+    };
   }
 
   async size(locator: BlobLocator): Promise<number> {

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
-import { BlobNotFoundError, BlobStoreFullError, type BlobLocator, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
+import { BlobNotFoundError, BlobStoreFullError, type BlobLocator, type BlobReader, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
 import type { FsBlobStoreFaults } from '../fs/fs-blob-store.js';
 
 const LOCATOR = /^db\/[0-9a-f]{32}$/;
@@ -73,6 +73,16 @@ export class SqliteBlobStore implements BlobStore {
     const chunks: Buffer[] = [];
     for (let at = 0; at < data.length; at += chunkBytes) chunks.push(data.subarray(at, at + chunkBytes));
     return Readable.from(chunks, { objectMode: false });
+  }
+
+  /** A small blob is fetched whole (one SELECT) and read from memory. */
+  async open(locator: BlobLocator): Promise<BlobReader> {
+    const data = this.stmt.whole.get(this.idOf(locator)) as Buffer | null | undefined;
+    if (data === undefined || data === null) throw new BlobNotFoundError(locator);
+    return {
+      read: async (buffer: Buffer, position: number) => (position >= data.length ? 0 : data.copy(buffer, 0, position, position + buffer.length)),
+      close: async () => undefined,
+    };
   }
 
   async size(locator: BlobLocator): Promise<number> {

@@ -6,7 +6,7 @@
  * locator; listing and start-up cleaning cover both.
  */
 import { PassThrough, Readable, pipeline } from 'node:stream';
-import type { BlobLocator, BlobStore, BlobWriteResult, ByteRange } from '../blob-store.js';
+import type { BlobLocator, BlobReader, BlobStore, BlobWriteResult, ByteRange } from '../blob-store.js';
 
 export interface TieredBlobStoreOptions {
   small: BlobStore;
@@ -56,7 +56,13 @@ async function head(source: Readable, limit: number): Promise<{ chunks: Buffer[]
 }
 
 export class TieredBlobStore implements BlobStore {
-  constructor(private readonly options: TieredBlobStoreOptions) {}
+  /** Random access when both stores offer it. */
+  readonly open?: (locator: BlobLocator) => Promise<BlobReader>;
+
+  constructor(private readonly options: TieredBlobStoreOptions) {
+    const { small, large } = options;
+    if (small.open && large.open) this.open = (locator) => this.storeOf(locator).open!(locator);
+  }
 
   private storeOf(locator: BlobLocator): BlobStore {
     return this.options.ownsSmall(locator) ? this.options.small : this.options.large;
