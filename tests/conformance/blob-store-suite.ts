@@ -108,7 +108,7 @@ function readableOf(chunks: Buffer[], ending: { error?: Error; destroy?: boolean
   });
 }
 
-export function blobStoreSuite(name: string, factory: () => Promise<BlobStoreUnderTest>): void {
+export function blobStoreSuite(name: string, factory: () => Promise<BlobStoreUnderTest>, options: { randomAccess: boolean } = { randomAccess: true }): void {
   /** Each test gets its own store from the factory and cleans it up, whatever the outcome. */
   const it = (title: string, body: (t: BlobStoreUnderTest, ctx: TestContext) => Promise<void>): void => {
     test(`${name}: ${title}`, { timeout: 20_000 }, async (ctx) => {
@@ -360,5 +360,60 @@ export function blobStoreSuite(name: string, factory: () => Promise<BlobStoreUnd
     assert.deepEqual(await collect(await again.read(b.locator, { start: 2, end: 4 })), pattern(132, 2, 3));
     await again.delete(b.locator);
     await assert.rejects(t.store.read(b.locator), notFound(b.locator));
+  });
+
+  if (!options.randomAccess) {
+    it('offers no random-access reader (reads go through its streams)', async ({ store }) => {
+      assert.equal(store.open, undefined);
+    });
+    return;
+  }
+
+  it('open: a reader fills the caller\'s buffers from any position, short only at the end, and closes idempotently', async ({ store }) => {
+    for (const totalBytes of [0, 1, 70_000, 3 * MiB + 7]) {
+      const { locator } = await store.write(generate(141 + totalBytes, totalBytes));
+      const reader = await store.open!(locator);
+      const buffer = Buffer.alloc(65_539);
+      for (const position of [0, 1, 65_535, totalBytes - 10, totalBytes - 1, totalBytes, totalBytes + 5].filter((p) => p >= 0)) {
+        buffer.fill(0xee);
+        const bytes = await reader.read(buffer, position);
+        const expected = Math.max(0, Math.min(buffer.length, totalBytes - position));
+        assert.equal(bytes, expected, `${totalBytes} bytes, read at ${position}`);
+        assert.ok(buffer.subarray(0, bytes).equals(pattern(141 + totalBytes, position, bytes)), `${totalBytes} bytes, read at ${position}`);
+      }
+      // The same buffer, reused for a whole sequential scan.
+      let position = 0;
+      const hash = createHash('sha256');
+      for (;;) {
+        const bytes = await reader.read(buffer, position);
+        hash.update(buffer.subarray(0, bytes));
+        position += bytes;
+        if (bytes < buffer.length) break;
+      }
+      assert.equal(position, totalBytes);
+      assert.equal(hash.digest('hex'), (await sha256Of(generate(141 + totalBytes, totalBytes))).sha256);
+      await reader.close();
+      await reader.close();
+    }
+  });
+
+  it('open: a missing or invalid locator is BlobNotFoundError; a reader opened before delete yields the exact bytes or fails', async ({ store }) => {
+    await assert.rejects(store.open!('ab/c0/' + '0'.repeat(32)), notFound('ab/c0/' + '0'.repeat(32)));
+    await assert.rejects(store.open!('db/' + '0'.repeat(32)), notFound('db/' + '0'.repeat(32)));
+    await assert.rejects(store.open!('../../etc/passwd'), notFound('../../etc/passwd'));
+    const { locator } = await store.write(generate(151, MiB));
+    const reader = await store.open!(locator);
+    await store.delete(locator);
+    const buffer = Buffer.alloc(MiB);
+    try {
+      const bytes = await reader.read(buffer, 0);
+      assert.equal(bytes, MiB);
+      assert.ok(buffer.equals(pattern(151, 0, MiB)));
+    } catch (e) {
+      assert.ok(e instanceof Error);
+    } finally {
+      await reader.close();
+    }
+    await assert.rejects(store.open!(locator), notFound(locator));
   });
 }

@@ -1,0 +1,225 @@
+/**
+ * ContentStream (src/operations/content-stream.ts), the GET path of random-access stores, over an
+ * in-memory BlobReader that records every read: exact plaintext for whole segments, ranges and
+ * several segments; read buffers reused (two at most) with one read in flight, issued ahead of
+ * the consumer; the must-fail envelope vectors with nothing but verified plaintext released; short
+ * blobs, failing readers and hang-ups, each closing the blob once and only after its last read.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createEncryptStream, createEnvelopeOpener, DEFAULT_PACKAGE_BYTES, IntegrityError, planRange, TAG_BYTES } from '../../../src/crypto/envelope.js';
+import { ContentStream, type ContentPart } from '../../../src/operations/content-stream.js';
+import type { BlobReader } from '../../../src/storage/blob-store.js';
+import { repoRoot } from '../../helpers/server.js';
+
+const P = DEFAULT_PACKAGE_BYTES;
+const STRIDE = P + TAG_BYTES;
+
+async function seal(key: Buffer, plain: Buffer): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for await (const c of Readable.from([plain]).pipe(createEncryptStream(key, { plainBytes: plain.length }))) out.push(c as Buffer);
+  return Buffer.concat(out);
+}
+
+interface Recorder {
+  reads: Array<{ position: number; length: number }>;
+  buffers: Set<ArrayBufferLike>;
+  inFlight: number;
+  maxInFlight: number;
+  closes: number;
+  closedWithReadInFlight: boolean;
+}
+
+/** A BlobReader over `blob` that records its use; each read settles after a macrotask, like a disk. */
+function memoryReader(blob: Buffer, rec: Recorder, fail?: { atRead: number }): BlobReader {
+  return {
+    async read(buffer, position) {
+      rec.reads.push({ position, length: buffer.length });
+      rec.buffers.add(buffer.buffer);
+      rec.inFlight++;
+      rec.maxInFlight = Math.max(rec.maxInFlight, rec.inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      rec.inFlight--;
+      if (fail && rec.reads.length === fail.atRead) throw new Error('disk failed');
+      return position >= blob.length ? 0 : blob.copy(buffer, 0, position, Math.min(blob.length, position + buffer.length));
+    },
+    async close() {
+      rec.closes++;
+      if (rec.inFlight > 0) rec.closedWithReadInFlight = true;
+    },
+  };
+}
+
+function recorder(): Recorder {
+  return { reads: [], buffers: new Set(), inFlight: 0, maxInFlight: 0, closes: 0, closedWithReadInFlight: false };
+}
+
+const identity = (e: unknown): Error => e as Error;
+
+async function drain(stream: Readable, slow = false): Promise<{ out: Buffer; error?: unknown }> {
+  const out: Buffer[] = [];
+  try {
+    for await (const c of stream) {
+      out.push(c as Buffer);
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return { out: Buffer.concat(out) };
+  } catch (error) {
+    return { out: Buffer.concat(out), error };
+  }
+}
+
+test('whole segments of every boundary size read back exactly, with two reused buffers and one read in flight', async () => {
+  const key = randomBytes(32);
+  for (const size of [0, 1, P - 1, P, P + 1, 5 * P + 3, 9 * P]) {
+    const plain = randomBytes(size);
+    const blob = await seal(key, plain);
+    const rec = recorder();
+    const part: ContentPart = { open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: size, cipherBytes: blob.length };
+    const { out, error } = await drain(new ContentStream([part], 2 * STRIDE, identity));
+    assert.equal(error, undefined, `size ${size}`);
+    assert.ok(out.equals(plain), `size ${size}`);
+    assert.ok(rec.buffers.size <= 2, `size ${size}: ${rec.buffers.size} read buffers`);
+    assert.equal(rec.maxInFlight, 1, `size ${size}`);
+    assert.equal(rec.closes, 1, `size ${size}`);
+    // Reads after the first (which also takes the header) start on package boundaries.
+    for (const r of rec.reads.slice(1)) assert.equal((r.position - 16) % STRIDE, 0, `size ${size}: read at ${r.position}`);
+    assert.equal(rec.reads.reduce((n, r) => n + r.length, 0), blob.length, `size ${size}: every byte read once`);
+  }
+});
+
+test('the next read is issued before the consumer has taken the plaintext of the current one', async () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(12 * P);
+  const blob = await seal(key, plain);
+  const rec = recorder();
+  const stream = new ContentStream([{ open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity);
+  const readsAtFirstChunk = await new Promise<number>((resolve) => stream.once('data', () => resolve(rec.reads.length)));
+  assert.equal(readsAtFirstChunk, 2, 'read-ahead: the second read is in flight when the first plaintext arrives');
+  stream.pause();
+  const { out } = await drain(stream, true);
+  assert.equal(out.length, plain.length - P);
+});
+
+test('ranges inside, across and at the ends of packages and reads, over several segments', async () => {
+  const key = randomBytes(32);
+  const sizes = [3 * P + 100, 5 * P, 17];
+  const plains = sizes.map((n) => randomBytes(n));
+  const blobs = await Promise.all(plains.map((p) => seal(key, p)));
+  const whole = Buffer.concat(plains);
+  const cases: Array<[number, number]> = [
+    [0, 0], [P - 1, P], [1, 3 * P + 99], [2 * P + 5, 2 * P + 5], [3 * P + 99, 3 * P + 100], [P, whole.length - 1], [whole.length - 17, whole.length - 1], [0, whole.length - 1],
+  ];
+  for (const [first, last] of cases) {
+    const parts: ContentPart[] = [];
+    const rec = recorder();
+    let offset = 0;
+    sizes.forEach((size, i) => {
+      const segFirst = offset;
+      offset += size;
+      if (last < segFirst || first > offset - 1) return;
+      const from = Math.max(first, segFirst) - segFirst;
+      const to = Math.min(last, offset - 1) - segFirst;
+      parts.push({ open: async () => memoryReader(blobs[i]!, rec), contentKey: key, plainBytes: size, cipherBytes: blobs[i]!.length, plan: planRange(size, from, to) });
+    });
+    const { out, error } = await drain(new ContentStream(parts, 2 * STRIDE, identity));
+    assert.equal(error, undefined, `${first}-${last}`);
+    assert.ok(out.equals(whole.subarray(first, last + 1)), `${first}-${last}`);
+    assert.equal(rec.closes, parts.length, `${first}-${last}: each segment closed`);
+  }
+});
+
+interface MustFail {
+  name: string;
+  plainBytes: number;
+  contentKeyHex?: string;
+  cipherHex: string;
+  maxReleasedBytes: number;
+}
+const vectors = JSON.parse(readFileSync(join(repoRoot, 'tests', 'vectors', 'crypto', 'envelope.json'), 'utf8')) as { contentKeyHex: string; mustFail: MustFail[] };
+
+test('the must-fail envelope vectors fail with IntegrityError and release only verified plaintext', async () => {
+  const key = Buffer.from(vectors.contentKeyHex, 'hex');
+  for (const v of vectors.mustFail) {
+    for (const readBytes of [32, 64, 4096]) {
+      const cipher = Buffer.from(v.cipherHex, 'hex');
+      const rec = recorder();
+      const part: ContentPart = { open: async () => memoryReader(cipher, rec), contentKey: v.contentKeyHex ? Buffer.from(v.contentKeyHex, 'hex') : key, plainBytes: v.plainBytes, cipherBytes: cipher.length };
+      const { out, error } = await drain(new ContentStream([part], readBytes, identity));
+      assert.ok(error instanceof IntegrityError, `${v.name}, reads of ${readBytes}: got ${String(error)}`);
+      assert.ok(out.length <= v.maxReleasedBytes, `${v.name}: released ${out.length} bytes`);
+      assert.ok(rec.closes <= 1 && !rec.closedWithReadInFlight, v.name);
+    }
+  }
+});
+
+test('a flipped bit in a later read fails the stream before that package is released; the error is translated', async () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(8 * P);
+  const blob = await seal(key, plain);
+  blob[16 + 5 * STRIDE + 77]! ^= 1;
+  const rec = recorder();
+  const translated = new Error('translated');
+  const stream = new ContentStream([{ open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, (e) => (e instanceof IntegrityError ? translated : (e as Error)));
+  const { out, error } = await drain(stream);
+  assert.equal(error, translated);
+  assert.ok(out.length <= 5 * P, `released ${out.length} bytes`);
+  assert.ok(out.equals(plain.subarray(0, out.length)));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(rec.closes, 1);
+  assert.equal(rec.closedWithReadInFlight, false);
+});
+
+test('a blob shorter than its record fails as truncated', async () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(4 * P + 9);
+  const blob = await seal(key, plain);
+  for (const cut of [1, TAG_BYTES, STRIDE + 3]) {
+    const rec = recorder();
+    const short = blob.subarray(0, blob.length - cut);
+    const { error } = await drain(new ContentStream([{ open: async () => memoryReader(short, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity));
+    assert.ok(error instanceof IntegrityError, `cut ${cut}: ${String(error)}`);
+  }
+});
+
+test('a failing read or open fails the stream; a consumer hanging up closes the blob once, after its read lands', async () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(10 * P);
+  const blob = await seal(key, plain);
+  const rec = recorder();
+  const failing = await drain(new ContentStream([{ open: async () => memoryReader(blob, rec, { atRead: 2 }), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity));
+  assert.match(String(failing.error), /disk failed/);
+  const noBlob = await drain(new ContentStream([{ open: () => Promise.reject(new Error('no such blob')), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity));
+  assert.match(String(noBlob.error), /no such blob/);
+
+  const hung = recorder();
+  const stream = new ContentStream([{ open: async () => memoryReader(blob, hung), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity);
+  await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+  assert.equal(hung.inFlight, 1, 'a read is in flight when the consumer hangs up');
+  stream.destroy();
+  await new Promise((resolve) => stream.once('close', resolve));
+  assert.equal(hung.closes, 1);
+  assert.equal(hung.closedWithReadInFlight, false);
+});
+
+test('the envelope opener keeps no chunk: a caller may overwrite its buffer as soon as update returns', async () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(3 * P + 50);
+  const blob = await seal(key, plain);
+  for (const piece of [7, 4099, STRIDE - 1, STRIDE + 1]) {
+    const opener = createEnvelopeOpener(key, { plainBytes: plain.length });
+    const scratch = Buffer.allocUnsafe(piece);
+    const out: Buffer[] = [];
+    for (let at = 0; at < blob.length; at += piece) {
+      const n = blob.copy(scratch, 0, at, Math.min(blob.length, at + piece));
+      opener.update(scratch.subarray(0, n), out);
+      scratch.fill(0xa5);
+    }
+    opener.final();
+    assert.ok(Buffer.concat(out).equals(plain), `pieces of ${piece}`);
+  }
+});
