@@ -1,6 +1,6 @@
 /** The benchmark's results: types, the printed table, target ratios, BENCHMARKS.md and an SVG chart. */
 
-type Modes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putGBps: number; getGBps: number }>>;
+type Modes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putGBps: number; getGBps: number; putSamples?: number[]; getSamples?: number[] }>>;
 type SmallModes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putOps: number; putP99: number; getOps: number; getP99: number }>>;
 
 export interface TargetResults {
@@ -18,8 +18,9 @@ export interface BenchResults {
   date: string;
   quick: boolean;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
-  sizes: { bigMiB: number; smallOps: number; multipartMiB: number; listKeys: number };
-  limits: { gcmOneCore: number; streamPlain: number; streamGcm: number; uploadDiscard: number; diskFsync: number };
+  sizes: { bigMiB: number; smallOps: number; multipartMiB: number; listKeys: number; rounds?: number; warmOps?: number };
+  /** Medians; `samples` holds every round. */
+  limits: { gcmOneCore: number; streamPlain: number; streamGcm: number; uploadDiscard: number; diskFsync: number; samples?: Record<string, number[]> };
   targets: Record<string, TargetResults>;
 }
 
@@ -109,6 +110,7 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
     'Everything on loopback: the load client (this process, its CPU share reported), Obscura as a child',
     'process (`--allow-insecure-sse`, SQLite + local files, fsync on every write), and s3rver 3.7.1',
     '(plain, unencrypted, no SSE) as a peer. Sizes: ' + `${r.sizes.bigMiB} MiB objects, ${r.sizes.smallOps} small objects per mode, ${r.sizes.multipartMiB} MiB multipart, ${r.sizes.listKeys} keys listed.`,
+    ...(r.sizes.rounds ? [`Big transfers and machine limits: the median of ${r.sizes.rounds} rounds (every sample is in the JSON); 4 KiB scenarios after ${r.sizes.warmOps} untimed PUTs and GETs per mode on each server.`] : []),
     '',
     '![throughput by mode](bench/results/throughput.svg)',
     '',

@@ -25,6 +25,14 @@ const SMALL_OPS = quick ? 800 : 4000;
 const SMALL_CONCURRENCY = 16;
 const MULTIPART = quick ? 64 * MiB : 256 * MiB;
 const LIST_KEYS = quick ? 10_000 : 100_000;
+/**
+ * Big transfers and the machine probes run this many times and report the median: on this VM the
+ * same 1 GiB write costs the kernel 0.3 to 2.7 s of system time from one run to the next (page
+ * cache pages that the host must back anew), so a single sample says more about the VM than the code.
+ */
+const ROUNDS = quick ? 2 : 3;
+/** Untimed 4 KiB requests per mode before the timed ones, for each server: the JIT warms up first. */
+const WARM_OPS = quick ? 400 : 1000;
 
 const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
 
@@ -54,6 +62,22 @@ function gbps(bytes: number, ms: number): number {
   return bytes / (ms / 1000) / 1e9;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Runs `probe` ROUNDS times (after a sync each) and returns the median and every sample. */
+async function rounds(probe: (round: number) => Promise<number>): Promise<{ median: number; samples: number[] }> {
+  const samples: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    quiesce();
+    samples.push(await probe(round));
+  }
+  return { median: median(samples), samples };
+}
+
 /** Measures `fn` and the load client's CPU share during it. */
 async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; clientCpu: number; value: T }> {
   const cpu0 = process.cpuUsage();
@@ -69,35 +93,49 @@ async function limits(work: string): Promise<BenchResults['limits']> {
   const key = randomBytes(32);
   const block = randomBytes(64 * 1024);
   const nonce = Buffer.alloc(12);
-  const t0 = process.hrtime.bigint();
-  for (let done = 0, i = 0; done < BIG; done += block.length, i++) {
-    nonce.writeUInt32BE(i, 7);
-    const c = createCipheriv('aes-256-gcm', key, nonce);
-    c.update(block);
-    c.final();
-    c.getAuthTag();
-  }
-  const gcmOneCore = gbps(BIG, Number(process.hrtime.bigint() - t0) / 1e6);
+  const gcm = await rounds(async () => {
+    const t0 = process.hrtime.bigint();
+    for (let done = 0, i = 0; done < BIG; done += block.length, i++) {
+      nonce.writeUInt32BE(i, 7);
+      const c = createCipheriv('aes-256-gcm', key, nonce);
+      c.update(block);
+      c.final();
+      c.getAuthTag();
+    }
+    return gbps(BIG, Number(process.hrtime.bigint() - t0) / 1e6);
+  });
   const peer = join(here, 'peers.js');
-  const streamed: Record<string, number> = {};
+  const streamed: Record<string, { median: number; samples: number[] }> = {};
   for (const kind of ['stream-plain', 'stream-gcm', 'discard'] as const) {
     const { child, match } = await startChild([peer, kind, '0'], /listening (\d+)/);
     const client = new LoadClient({ name: kind, port: Number(match[1]), accessKey: 'x', secretKey: 'y' });
-    const r = await measure(() => (kind === 'discard' ? client.request('PUT', '/x', { body: BIG }) : client.request('GET', `/x?bytes=${BIG}`)));
-    streamed[kind] = gbps(BIG, r.ms);
+    streamed[kind] = await rounds(async () => {
+      const r = await measure(() => (kind === 'discard' ? client.request('PUT', '/x', { body: BIG }) : client.request('GET', `/x?bytes=${BIG}`)));
+      return gbps(BIG, r.ms);
+    });
     client.close();
     await stop(child);
   }
-  const file = join(work, 'disk-limit.bin');
-  const fh = await open(file, 'w');
   const chunk = randomBytes(MiB);
-  const d0 = process.hrtime.bigint();
-  for (let done = 0; done < BIG; done += chunk.length) await fh.write(chunk);
-  await fh.sync();
-  const diskFsync = gbps(BIG, Number(process.hrtime.bigint() - d0) / 1e6);
-  await fh.close();
-  await rm(file, { force: true });
-  return { gcmOneCore, streamPlain: streamed['stream-plain']!, streamGcm: streamed['stream-gcm']!, uploadDiscard: streamed['discard']!, diskFsync };
+  const disk = await rounds(async (round) => {
+    const file = join(work, `disk-limit-${round}.bin`);
+    const fh = await open(file, 'w');
+    const d0 = process.hrtime.bigint();
+    for (let done = 0; done < BIG; done += chunk.length) await fh.write(chunk);
+    await fh.sync();
+    const value = gbps(BIG, Number(process.hrtime.bigint() - d0) / 1e6);
+    await fh.close();
+    await rm(file, { force: true });
+    return value;
+  });
+  return {
+    gcmOneCore: gcm.median,
+    streamPlain: streamed['stream-plain']!.median,
+    streamGcm: streamed['stream-gcm']!.median,
+    uploadDiscard: streamed['discard']!.median,
+    diskFsync: disk.median,
+    samples: { gcmOneCore: gcm.samples, streamPlain: streamed['stream-plain']!.samples, streamGcm: streamed['stream-gcm']!.samples, uploadDiscard: streamed['discard']!.samples, diskFsync: disk.samples },
+  };
 }
 
 type Mode = 'none' | 'sse-c' | 'sse-kms';
@@ -162,17 +200,26 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   const rss = phasePeaks(pid);
   rss.after('start');
   for (const mode of modes) {
-    log(`${target.name}: 1 object of ${BIG / MiB} MiB, ${mode}`);
-    quiesce();
-    rss.before();
-    const put = await measure(() => expectOk(client.request('PUT', `/${bucket}/big-${mode}`, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
-    rss.after('big PUT');
-    const get = await measure(() => expectOk(client.request('GET', `/${bucket}/big-${mode}`, { headers: readHeaders(mode, key) }), 'get big'));
-    rss.after('big GET');
-    if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
-    result.big[mode] = { putGBps: gbps(BIG, put.ms), getGBps: gbps(BIG, get.ms) };
-    result.clientCpu[`put-${mode}`] = put.clientCpu;
-    result.clientCpu[`get-${mode}`] = get.clientCpu;
+    log(`${target.name}: ${ROUNDS} objects of ${BIG / MiB} MiB, ${mode} (median of ${ROUNDS})`);
+    const puts: number[] = [];
+    const gets: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      quiesce();
+      rss.before();
+      const name = `/${bucket}/big-${mode}${round === 0 ? '' : `-${round}`}`;
+      const put = await measure(() => expectOk(client.request('PUT', name, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
+      rss.after('big PUT');
+      const get = await measure(() => expectOk(client.request('GET', name, { headers: readHeaders(mode, key) }), 'get big'));
+      rss.after('big GET');
+      if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
+      puts.push(gbps(BIG, put.ms));
+      gets.push(gbps(BIG, get.ms));
+      result.clientCpu[`put-${mode}`] = Math.max(result.clientCpu[`put-${mode}`] ?? 0, put.clientCpu);
+      result.clientCpu[`get-${mode}`] = Math.max(result.clientCpu[`get-${mode}`] ?? 0, get.clientCpu);
+      // Only the first object stays (the ranges read it): the disk holds one GiB per mode, not three.
+      if (round > 0) await expectOk(client.request('DELETE', name), 'delete big');
+    }
+    result.big[mode] = { putGBps: median(puts), getGBps: median(gets), putSamples: puts, getSamples: gets };
   }
   const rangeMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
   log(`${target.name}: ${RANGE_REQUESTS} 1 MiB ranges at the start and at the end (${rangeMode})`);
@@ -190,6 +237,11 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   rss.after('ranges');
   result.ranges = { mode: rangeMode, startP50: percentile(ranges['start']!, 50), startP99: percentile(ranges['start']!, 99), endP50: percentile(ranges['end']!, 50), endP99: percentile(ranges['end']!, 99) };
   const small = randomBytes(4096);
+  log(`${target.name}: ${WARM_OPS} untimed 4 KiB PUTs and GETs per mode (warm-up)`);
+  for (const mode of modes) {
+    await pool(WARM_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/warm-${mode}/${i}`, { headers: modeHeaders(mode, key), body: small }), 'warm put'));
+    await pool(WARM_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `/${bucket}/warm-${mode}/${i}`, { headers: readHeaders(mode, key) }), 'warm get'));
+  }
   for (const mode of modes) {
     log(`${target.name}: ${SMALL_OPS} × 4 KiB, ${SMALL_CONCURRENCY} clients, ${mode}`);
     quiesce();
@@ -258,7 +310,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       quick,
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.type()} ${os.release()}` },
-      sizes: { bigMiB: BIG / MiB, smallOps: SMALL_OPS, multipartMiB: MULTIPART / MiB, listKeys: LIST_KEYS },
+      sizes: { bigMiB: BIG / MiB, smallOps: SMALL_OPS, multipartMiB: MULTIPART / MiB, listKeys: LIST_KEYS, rounds: ROUNDS, warmOps: WARM_OPS },
       limits: await limits(work),
       targets: {},
     };
