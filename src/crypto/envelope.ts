@@ -12,8 +12,13 @@ import { systemRandom, type RandomSource } from './random.js';
 export const ENVELOPE_VERSION = 1;
 /** Persisted format constant: algorithm id 1 = AES-256-GCM. */
 export const ALGORITHM_AES_256_GCM = 1;
-/** Default plaintext bytes per package (a header field, so other sizes stay readable). */
-export const DEFAULT_PACKAGE_BYTES = 65536;
+/**
+ * Plaintext bytes per package that the writer uses. Not a format constant: the size is a header
+ * field and readers take it from there, so envelopes written with 64 KiB packages (the size before
+ * 2026-12) stay readable. 1 MiB measured best on large transfers (BENCHMARKS.md) and costs a range
+ * read at most two packages of decryption more than it asks for.
+ */
+export const DEFAULT_PACKAGE_BYTES = 1024 * 1024;
 export const TAG_BYTES = 16;
 /** Persisted format constant: random nonce prefix length. */
 export const NONCE_PREFIX_BYTES = 7;
@@ -68,6 +73,11 @@ function parseHeader(header: Buffer): ParsedHeader {
   if (log2 < MIN_LOG2 || log2 > MAX_LOG2) throw new IntegrityError('unknown or damaged envelope header');
   for (let i = 4 + NONCE_PREFIX_BYTES; i < HEADER_BYTES; i++) if (header[i] !== 0) throw new IntegrityError('unknown or damaged envelope header');
   return { packageBytes: 2 ** log2, noncePrefix: header.subarray(4, 4 + NONCE_PREFIX_BYTES) };
+}
+
+/** The package size an envelope header declares; IntegrityError for a header no reader accepts. */
+export function packageBytesOf(header: Buffer): number {
+  return parseHeader(header).packageBytes;
 }
 
 function nonceFor(prefix: Buffer, counter: number, isFinal: boolean): Buffer {
@@ -135,13 +145,13 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
   let pendingBytes = 0;
   let headerSent = false;
 
-  const seal = (stream: Transform, plain: Buffer, isFinal: boolean): void => {
+  /** Seals one package given as one or more pieces (encrypted piece by piece, never concatenated). */
+  const seal = (stream: Transform, plain: Buffer | Buffer[], isFinal: boolean): void => {
     if (counter >= MAX_PACKAGES) throw new RangeError('envelope exceeds the maximum number of packages');
     const cipher = createCipheriv('aes-256-gcm', key, nonceFor(noncePrefix, counter, isFinal));
     cipher.setAAD(header);
-    const body = cipher.update(plain);
+    for (const piece of Array.isArray(plain) ? plain : [plain]) if (piece.length > 0) stream.push(cipher.update(piece));
     cipher.final();
-    stream.push(body);
     stream.push(cipher.getAuthTag());
     counter++;
   };
@@ -165,7 +175,7 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
             return callback();
           }
           pending.push(data.subarray(0, need));
-          seal(this, Buffer.concat(pending, packageBytes), false);
+          seal(this, pending, false);
           pending = [];
           pendingBytes = 0;
           data = data.subarray(need);
@@ -189,7 +199,7 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
           this.push(header);
           headerSent = true;
         }
-        seal(this, pendingBytes === 0 ? Buffer.alloc(0) : Buffer.concat(pending, pendingBytes), true);
+        seal(this, pending, true);
         pending = [];
         key.fill(0);
         callback();

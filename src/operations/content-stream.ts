@@ -10,7 +10,7 @@
  * 32 MB, ~20 % of the server's CPU on 1 GiB GETs (BENCHMARKS.md).
  */
 import { Readable } from 'node:stream';
-import { createEnvelopeOpener, HEADER_BYTES, type EnvelopeOpener, type RangePlan } from '../crypto/envelope.js';
+import { createEnvelopeOpener, HEADER_BYTES, IntegrityError, packageBytesOf, planRange, type EnvelopeOpener } from '../crypto/envelope.js';
 import type { BlobReader } from '../storage/blob-store.js';
 
 /** One segment to read: where its envelope lives and which of its bytes to deliver. */
@@ -19,8 +19,8 @@ export interface ContentPart {
   contentKey: Buffer;
   plainBytes: number;
   cipherBytes: number;
-  /** Absent: the whole segment. */
-  plan?: RangePlan;
+  /** Plaintext bytes to deliver, inclusive (validated against plainBytes); absent: the whole segment. */
+  range?: { first: number; last: number };
 }
 
 interface Span {
@@ -36,18 +36,8 @@ interface ReadResult {
   wanted: number;
 }
 
-/** The envelope bytes a part needs: the whole envelope, or its header and the packages of a range. */
-function spansOf(part: ContentPart): Span[] {
-  if (!part.plan) return [{ start: 0, end: part.cipherBytes - 1 }];
-  return [
-    { start: 0, end: HEADER_BYTES - 1 },
-    { start: HEADER_BYTES + part.plan.cipherStart, end: HEADER_BYTES + part.plan.cipherEnd },
-  ];
-}
-
 export class ContentStream extends Readable {
   private readonly buffers: Array<Buffer | undefined> = [undefined, undefined];
-  private readonly bufferBytes: number;
   private turn = 0;
   private partIndex = -1;
   private reader: BlobReader | undefined;
@@ -69,15 +59,13 @@ export class ContentStream extends Readable {
     private readonly translate: (error: unknown) => Error,
   ) {
     super({ highWaterMark: readBytes });
-    // Sized for the largest read this stream will make (a 4 KiB object needs 4 KiB, not 1 MiB),
-    // and the second buffer only allocated when a second read is made.
-    let largest = 0;
-    for (const part of parts) for (const span of spansOf(part)) largest = Math.max(largest, Math.min(span.end - span.start + 1, readBytes + HEADER_BYTES));
-    this.bufferBytes = largest;
   }
 
-  private buffer(turn: number): Buffer {
-    return (this.buffers[turn] ??= Buffer.allocUnsafe(this.bufferBytes));
+  /** The read buffer of a turn, grown to `bytes` if needed (a 4 KiB object reads 4 KiB, not 1 MiB). */
+  private buffer(turn: number, bytes: number): Buffer {
+    const existing = this.buffers[turn];
+    if (existing && existing.length >= bytes) return existing;
+    return (this.buffers[turn] = Buffer.allocUnsafe(bytes));
   }
 
   override _read(): void {
@@ -93,7 +81,7 @@ export class ContentStream extends Readable {
     const span = this.spans[0];
     if (!span || !this.reader) return undefined;
     const wanted = Math.min(span.end - this.position + 1, (this.position === 0 ? HEADER_BYTES : 0) + this.readBytes);
-    const buffer = this.buffer(this.turn).subarray(0, wanted);
+    const buffer = this.buffer(this.turn, wanted).subarray(0, wanted);
     this.turn ^= 1;
     const at = this.position;
     this.position += wanted;
@@ -111,15 +99,30 @@ export class ContentStream extends Readable {
     }
     const part = this.parts[++this.partIndex];
     if (!part) return false;
-    this.opener = createEnvelopeOpener(part.contentKey, { plainBytes: part.plainBytes, ...(part.plan ? { range: part.plan } : {}) });
-    this.spans = spansOf(part);
-    this.position = this.spans[0]!.start;
     const reader = await part.open();
     if (this.destroyed) {
       await reader.close();
       return false;
     }
     this.reader = reader;
+    if (!part.range) {
+      this.opener = createEnvelopeOpener(part.contentKey, { plainBytes: part.plainBytes });
+      this.spans = [{ start: 0, end: part.cipherBytes - 1 }];
+      this.position = 0;
+      return true;
+    }
+    // A range is planned with the envelope's own package size, so its header is read first.
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    this.inFlight = reader.read(header, 0).then((bytes) => ({ buffer: header, bytes, wanted: HEADER_BYTES }));
+    const { bytes } = await this.inFlight;
+    this.inFlight = undefined;
+    if (this.destroyed) return false;
+    if (bytes < HEADER_BYTES) throw new IntegrityError('envelope truncated');
+    const plan = planRange(part.plainBytes, part.range.first, part.range.last, packageBytesOf(header));
+    this.opener = createEnvelopeOpener(part.contentKey, { plainBytes: part.plainBytes, range: plan });
+    this.opener.update(header, this.out);
+    this.spans = [{ start: HEADER_BYTES + plan.cipherStart, end: HEADER_BYTES + plan.cipherEnd }];
+    this.position = this.spans[0]!.start;
     return true;
   }
 

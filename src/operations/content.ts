@@ -14,12 +14,16 @@ import {
   DEFAULT_PACKAGE_BYTES,
   HEADER_BYTES,
   IntegrityError,
+  packageBytesOf,
   planRange,
   TAG_BYTES,
 } from '../crypto/envelope.js';
 
-/** Packages per blob read: 16 × (64 KiB + tag) ≈ 1 MiB. */
-const READ_PACKAGES = 16;
+/**
+ * Ciphertext per blob read: whole packages of the writer's size, about 1 MiB (envelopes with
+ * other package sizes read as well, a package split between two reads being copied once).
+ */
+const READ_BYTES = Math.max(1, Math.floor((1024 * 1024) / (DEFAULT_PACKAGE_BYTES + TAG_BYTES))) * (DEFAULT_PACKAGE_BYTES + TAG_BYTES);
 import { derivePartKey } from '../crypto/keys.js';
 import { createDigestStream, type ChecksumAlgorithm } from '../http/checksums.js';
 import { createLengthLimit } from '../http/limits.js';
@@ -140,9 +144,9 @@ export function readContent(services: Services, segments: SegmentRecord[], keyFo
       contentKey: keyFor(segment.partNumber),
       plainBytes: segment.plainBytes,
       cipherBytes: segment.cipherBytes,
-      ...(range ? { plan: planRange(segment.plainBytes, range.first, range.last) } : {}),
+      ...(range ? { range } : {}),
     }));
-    return new ContentStream(contentParts, READ_PACKAGES * (DEFAULT_PACKAGE_BYTES + TAG_BYTES), (e) => translateStorageError(e) as Error);
+    return new ContentStream(contentParts, READ_BYTES, (e) => translateStorageError(e) as Error);
   }
   return readContentFromStreams(services, parts, keyFor);
 }
@@ -192,21 +196,30 @@ function readContentFromStreams(services: Services, parts: ReturnType<typeof seg
 
 /** The plaintext of one segment (or a range of it), decrypted package by package. */
 async function decryptSegment(services: Services, segment: SegmentRecord, contentKey: Buffer, range: { first: number; last: number } | undefined): Promise<Readable> {
-  const plan = range ? planRange(segment.plainBytes, range.first, range.last) : undefined;
-  const decrypt = createDecryptStream(contentKey, { plainBytes: segment.plainBytes, ...(plan ? { range: plan } : {}) });
   let input: Readable;
+  let decrypt: Readable;
   try {
-    // The header is read on its own so that the packages are read in chunks of whole packages:
-    // the decryptor then opens each from a slice of the read buffer, with no copying.
+    // The header is read on its own: a range is planned with the envelope's package size, and the
+    // packages are then read in chunks of whole packages, which the decryptor opens with no copying.
+    const header = await collectBytes(await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES - 1 }));
+    if (header.length < HEADER_BYTES) throw new IntegrityError('envelope truncated');
+    const packageBytes = packageBytesOf(header);
+    const plan = range ? planRange(segment.plainBytes, range.first, range.last, packageBytes) : undefined;
+    decrypt = createDecryptStream(contentKey, { plainBytes: segment.plainBytes, ...(plan ? { range: plan } : {}) });
     const cipherStart = plan?.cipherStart ?? 0;
     const cipherEnd = plan?.cipherEnd ?? segment.cipherBytes - HEADER_BYTES - 1;
-    const header = await services.blobs.read(segment.locator, { start: 0, end: HEADER_BYTES - 1 });
-    const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + cipherStart, end: HEADER_BYTES + cipherEnd }, { chunkBytes: READ_PACKAGES * (DEFAULT_PACKAGE_BYTES + TAG_BYTES) });
-    input = concatStreams([header, body]);
+    const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + cipherStart, end: HEADER_BYTES + cipherEnd }, { chunkBytes: Math.max(1, Math.floor(READ_BYTES / (packageBytes + TAG_BYTES))) * (packageBytes + TAG_BYTES) });
+    input = concatStreams([Readable.from([header], { objectMode: false }), body]);
   } catch (e) {
     throw translateStorageError(e);
   }
   return chain([input, decrypt], () => undefined);
+}
+
+async function collectBytes(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Streams one after the other, chunk by chunk, with backpressure. */

@@ -426,7 +426,11 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
     try {
       await chainAsync([body, res]);
     } catch (e) {
+      // Every byte was handed to the kernel and the client hung up before Node confirmed the last
+      // write: the request was answered, not failed.
+      const answered = res.writableEnded && res.writableLength === 0 && (e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
       res.destroy();
+      if (answered) return status;
       throw e;
     }
     return status;

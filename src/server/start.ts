@@ -14,7 +14,7 @@ import { FsBlobStore, type FsBlobStoreFaults } from '../storage/fs/fs-blob-store
 import { SqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { SqliteBlobStore } from '../storage/sqlite/sqlite-blob-store.js';
 import { TieredBlobStore } from '../storage/tiered/tiered-blob-store.js';
-import { cipherSize, DEFAULT_PACKAGE_BYTES } from '../crypto/envelope.js';
+import { cipherSize } from '../crypto/envelope.js';
 import { systemRandom } from '../crypto/random.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -36,6 +36,9 @@ import type { Dialect } from '../dialects/dialect.js';
 import { BuiltinKms, isUuid } from '../kms/builtin/builtin-kms.js';
 import { loadRootKey } from '../kms/builtin/root-key.js';
 import { handleKmsRequest } from '../dialects/kms-json/kms-json.js';
+
+/** Objects and parts up to this plaintext size keep their ciphertext in the SQLite database. */
+const SMALL_BLOB_PLAIN_BYTES = 64 * 1024;
 
 export interface RunningServer {
   httpUrl: string;
@@ -130,7 +133,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // With SQLite metadata, objects of up to one package live as rows beside their records: no file,
   // no directory sync, one WAL sync shared with the metadata commit (sqlite-blob-store.ts).
   const blobs: BlobStore = metadata instanceof SqliteMetadataStore && config.smallBlobsInDatabase
-    ? new TieredBlobStore({ small: new SqliteBlobStore(metadata.database, options.blobFaults), large: largeBlobs, ownsSmall: SqliteBlobStore.owns, smallMaxBytes: cipherSize(DEFAULT_PACKAGE_BYTES) })
+    ? new TieredBlobStore({ small: new SqliteBlobStore(metadata.database, options.blobFaults), large: largeBlobs, ownsSmall: SqliteBlobStore.owns, smallMaxBytes: cipherSize(SMALL_BLOB_PLAIN_BYTES) })
     : largeBlobs;
   // Blobs shared with other nodes are never swept at start (another node may be writing one that
   // is not referenced yet), and old blobs are deleted only after a longer grace period, since

@@ -10,7 +10,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { cipherSize, createDecryptStream, createEncryptStream, IntegrityError, packageCount, planRange, type RangePlan } from '../../../src/crypto/envelope.js';
+import { cipherSize, createDecryptStream, createEncryptStream, DEFAULT_PACKAGE_BYTES, IntegrityError, packageBytesOf, packageCount, planRange, type RangePlan } from '../../../src/crypto/envelope.js';
 import { replay } from '../../helpers/replay-random.js';
 import { repoRoot as root } from '../../helpers/server.js';
 
@@ -148,7 +148,7 @@ test('planRange matches the stored range table, including the 1 GiB worked examp
   const start = vectors.ranges.find((r) => r.name === 'first 1 MiB of 1 GiB')!.plan;
   const end = vectors.ranges.find((r) => r.name === 'last 1 MiB of 1 GiB')!.plan;
   assert.equal(end.lastPackage - end.firstPackage, start.lastPackage - start.firstPackage);
-  assert.equal(H + end.cipherEnd + 1, cipherSize(2 ** 30), 'the last range ends on the last byte of the envelope');
+  assert.equal(H + end.cipherEnd + 1, cipherSize(2 ** 30, 65536), 'the last range ends on the last byte of the envelope');
   assert.throws(() => planRange(10, 5, 10), RangeError);
   assert.throws(() => planRange(10, 6, 5), RangeError);
 });
@@ -210,27 +210,37 @@ test('must fail: a range whose packages are damaged, or with bytes past the plan
   assert.ok(shifted.error instanceof IntegrityError, 'packages presented at another index');
 });
 
-test('a 1 MiB range decrypts as many packages at the end of a 64 MiB object as at the start', async () => {
-  const MiB = 2 ** 20;
-  const N = 64 * MiB;
-  // A streamed plaintext: 1 MiB slices of the i mod 251 pattern, never whole in memory.
-  const pattern = plaintextOf(MiB + 251);
-  const source = Readable.from((function* () {
-    for (let at = 0; at < N; at += MiB) yield pattern.subarray(at % 251, (at % 251) + MiB);
-  })());
-  const chunks: Buffer[] = [];
-  for await (const c of source.pipe(createEncryptStream(key, { plainBytes: N }))) chunks.push(c as Buffer);
-  const envelope = Buffer.concat(chunks);
-  assert.equal(envelope.length, cipherSize(N));
+for (const packageBytes of [65536, DEFAULT_PACKAGE_BYTES]) {
+  test(`a 1 MiB range decrypts as many packages at the end of a 64 MiB object as at the start (${packageBytes / 1024} KiB packages)`, async () => {
+    const MiB = 2 ** 20;
+    const N = 64 * MiB;
+    // A streamed plaintext: 1 MiB slices of the i mod 251 pattern, never whole in memory.
+    const pattern = plaintextOf(MiB + 251);
+    const source = Readable.from((function* () {
+      for (let at = 0; at < N; at += MiB) yield pattern.subarray(at % 251, (at % 251) + MiB);
+    })());
+    const chunks: Buffer[] = [];
+    for await (const c of source.pipe(createEncryptStream(key, { plainBytes: N, packageBytes }))) chunks.push(c as Buffer);
+    const envelope = Buffer.concat(chunks);
+    assert.equal(envelope.length, cipherSize(N, packageBytes));
 
-  const start = await readRange(envelope, N, 0, MiB - 1, 65536, MiB);
-  const end = await readRange(envelope, N, N - MiB, N - 1, 65536, MiB);
-  const middle = await readRange(envelope, N, 12345, 12345 + MiB - 1, 65536, MiB);
-  assert.equal(start.packages, 16);
-  assert.equal(end.packages, start.packages);
-  assert.equal(middle.packages, 17, 'an unaligned 1 MiB range touches one package more');
-  assert.equal(end.plan.cipherEnd - end.plan.cipherStart, start.plan.cipherEnd - start.plan.cipherStart, 'as many blob bytes read');
-  assert.ok(start.out.equals(plaintextOf(MiB, 0)));
-  assert.ok(end.out.equals(plaintextOf(MiB, N - MiB)));
-  assert.ok(middle.out.equals(plaintextOf(MiB, 12345)));
+    const start = await readRange(envelope, N, 0, MiB - 1, packageBytes, MiB);
+    const end = await readRange(envelope, N, N - MiB, N - 1, packageBytes, MiB);
+    const middle = await readRange(envelope, N, 12345, 12345 + MiB - 1, packageBytes, MiB);
+    assert.equal(start.packages, MiB / packageBytes);
+    assert.equal(end.packages, start.packages);
+    assert.equal(middle.packages, MiB / packageBytes + 1, 'an unaligned 1 MiB range touches one package more');
+    assert.equal(end.plan.cipherEnd - end.plan.cipherStart, start.plan.cipherEnd - start.plan.cipherStart, 'as many blob bytes read');
+    assert.ok(start.out.equals(plaintextOf(MiB, 0)));
+    assert.ok(end.out.equals(plaintextOf(MiB, N - MiB)));
+    assert.ok(middle.out.equals(plaintextOf(MiB, 12345)));
+  });
+}
+
+test('the writer uses 1 MiB packages by default, and its envelopes say so in their header', async () => {
+  assert.equal(DEFAULT_PACKAGE_BYTES, 1024 * 1024);
+  const out = await run(createEncryptStream(key, { plainBytes: 3 }), Buffer.from('abc'), 3);
+  assert.equal(out.out[2], 20, 'log2 of the package size');
+  assert.equal(packageBytesOf(out.out.subarray(0, H)), DEFAULT_PACKAGE_BYTES);
+  assert.throws(() => packageBytesOf(Buffer.concat([Buffer.from([1, 1, 25, 0]), Buffer.alloc(12)])), IntegrityError);
 });

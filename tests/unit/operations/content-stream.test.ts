@@ -11,17 +11,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createEncryptStream, createEnvelopeOpener, DEFAULT_PACKAGE_BYTES, IntegrityError, planRange, TAG_BYTES } from '../../../src/crypto/envelope.js';
+import { createEncryptStream, createEnvelopeOpener, IntegrityError, TAG_BYTES } from '../../../src/crypto/envelope.js';
 import { ContentStream, type ContentPart } from '../../../src/operations/content-stream.js';
 import type { BlobReader } from '../../../src/storage/blob-store.js';
 import { repoRoot } from '../../helpers/server.js';
 
-const P = DEFAULT_PACKAGE_BYTES;
+/** Packages of 64 KiB here (the writer's size is a parameter; readers take it from the header). */
+const P = 64 * 1024;
 const STRIDE = P + TAG_BYTES;
 
-async function seal(key: Buffer, plain: Buffer): Promise<Buffer> {
+async function seal(key: Buffer, plain: Buffer, packageBytes = P): Promise<Buffer> {
   const out: Buffer[] = [];
-  for await (const c of Readable.from([plain]).pipe(createEncryptStream(key, { plainBytes: plain.length }))) out.push(c as Buffer);
+  for await (const c of Readable.from([plain]).pipe(createEncryptStream(key, { plainBytes: plain.length, packageBytes }))) out.push(c as Buffer);
   return Buffer.concat(out);
 }
 
@@ -124,13 +125,47 @@ test('ranges inside, across and at the ends of packages and reads, over several 
       if (last < segFirst || first > offset - 1) return;
       const from = Math.max(first, segFirst) - segFirst;
       const to = Math.min(last, offset - 1) - segFirst;
-      parts.push({ open: async () => memoryReader(blobs[i]!, rec), contentKey: key, plainBytes: size, cipherBytes: blobs[i]!.length, plan: planRange(size, from, to) });
+      parts.push({ open: async () => memoryReader(blobs[i]!, rec), contentKey: key, plainBytes: size, cipherBytes: blobs[i]!.length, range: { first: from, last: to } });
     });
     const { out, error } = await drain(new ContentStream(parts, 2 * STRIDE, identity));
     assert.equal(error, undefined, `${first}-${last}`);
     assert.ok(out.equals(whole.subarray(first, last + 1)), `${first}-${last}`);
     assert.equal(rec.closes, parts.length, `${first}-${last}: each segment closed`);
   }
+});
+
+test('envelopes of any package size read back whole and by range, with reads not aligned to their packages', async () => {
+  const key = randomBytes(32);
+  for (const packageBytes of [16, 4096, 64 * 1024, 1024 * 1024]) {
+    const plain = randomBytes(3 * packageBytes + 5);
+    const blob = await seal(key, plain, packageBytes);
+    for (const [first, last] of [[0, plain.length - 1], [1, 1], [packageBytes - 1, packageBytes], [2 * packageBytes + 1, plain.length - 1]] as Array<[number, number]>) {
+      const rec = recorder();
+      const whole = first === 0 && last === plain.length - 1;
+      const part: ContentPart = { open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length, ...(whole ? {} : { range: { first, last } }) };
+      const { out, error } = await drain(new ContentStream([part], 2 * STRIDE, identity));
+      assert.equal(error, undefined, `packages of ${packageBytes}, ${first}-${last}`);
+      assert.ok(out.equals(plain.subarray(first, last + 1)), `packages of ${packageBytes}, ${first}-${last}`);
+      assert.ok(rec.buffers.size <= 3, `packages of ${packageBytes}: ${rec.buffers.size} buffers`);
+    }
+  }
+});
+
+test('a range over a damaged header fails with IntegrityError before any package is read', async () => {
+  const key = randomBytes(32);
+  const plain = randomBytes(3 * P);
+  const blob = await seal(key, plain);
+  for (const damage of [(b: Buffer) => void (b[2] = 40), (b: Buffer) => void (b[0] = 9)]) {
+    const bad = Buffer.from(blob);
+    damage(bad);
+    const rec = recorder();
+    const { error } = await drain(new ContentStream([{ open: async () => memoryReader(bad, rec), contentKey: key, plainBytes: plain.length, cipherBytes: bad.length, range: { first: 5, last: 10 } }], 2 * STRIDE, identity));
+    assert.ok(error instanceof IntegrityError, String(error));
+    assert.equal(rec.reads.length, 1, 'only the header was read');
+  }
+  const rec = recorder();
+  const { error } = await drain(new ContentStream([{ open: async () => memoryReader(blob.subarray(0, 9), rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length, range: { first: 5, last: 10 } }], 2 * STRIDE, identity));
+  assert.ok(error instanceof IntegrityError, 'a header cut short');
 });
 
 interface MustFail {
