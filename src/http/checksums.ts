@@ -9,7 +9,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /** Buffering of each pass-through stage: 1 MiB, so 64 KiB network chunks flow without stalls. */
-const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+const STREAM_HIGH_WATER_MARK = 256 * 1024;
 
 export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
 

@@ -4,7 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { fail } from '../errors/index.js';
 
 /** Buffering of each pass-through stage: 1 MiB, so 64 KiB network chunks flow without stalls. */
-const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+const STREAM_HIGH_WATER_MARK = 256 * 1024;
 
 export function createPayloadHashCheck(expectedHex: string): Transform {
   const hash = createHash('sha256');

@@ -172,11 +172,11 @@ export class FsBlobStore implements BlobStore {
             writing.then(
               () => {
                 queued -= size;
-                if (queued < 4 * 1024 * 1024 && source.isPaused()) source.resume();
+                if (queued < 2 * 1024 * 1024 && source.isPaused()) source.resume();
               },
               fail,
             );
-            if (queued >= 8 * 1024 * 1024) source.pause();
+            if (queued >= 4 * 1024 * 1024) source.pause();
           });
           source.once('end', () => writing.then(() => (failed ? undefined : resolve()), fail));
           source.once('error', fail);
