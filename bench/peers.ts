@@ -6,6 +6,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import { DEFAULT_PACKAGE_BYTES } from '../src/crypto/envelope.js';
 
 const [kind, portText, dir] = process.argv.slice(2);
 const port = Number(portText ?? 0);
@@ -15,11 +16,12 @@ function announce(server: http.Server): void {
   process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : port}\n`);
 }
 
-const PACKAGE = 64 * 1024;
+/** The package size Obscura writes, so the trivial server does the same cipher work per byte. */
+const PACKAGE = DEFAULT_PACKAGE_BYTES;
 
 async function main(): Promise<void> {
   if (kind === 'stream-plain' || kind === 'stream-gcm') {
-    const data = randomBytes(1024 * 1024);
+    const data = randomBytes(Math.max(1024 * 1024, PACKAGE));
     const key = randomBytes(32);
     const server = http.createServer((req, res) => {
       const total = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('bytes') ?? 1024 ** 3);

@@ -93,7 +93,7 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
     '| machine limit | GB/s |',
     '| --- | --- |',
     `| AES-256-GCM, 64 KiB packages, one core | ${f2(r.limits.gcmOneCore)} |`,
-    `| trivial Node server streaming through GCM → client | ${f2(r.limits.streamGcm)} |`,
+    `| trivial Node server streaming through GCM (Obscura's package size) → client | ${f2(r.limits.streamGcm)} |`,
     `| trivial Node server streaming plain → client | ${f2(r.limits.streamPlain)} |`,
     `| client upload → discarding server | ${f2(r.limits.uploadDiscard)} |`,
     `| sequential disk write + fsync | ${f2(r.limits.diskFsync)} |`,
