@@ -101,3 +101,28 @@ test('data keys under the default key write the keystore once (when the key is m
   assert.equal(writes, 1, 'one write: the default key is created');
   await store.close();
 });
+
+test('the key that wraps data keys is derived once per master key version, and wiped when the version leaves the keystore', async () => {
+  let now = Date.UTC(2026, 0, 1);
+  const { kms, store, root } = await open(undefined, undefined, () => now);
+  const derived = (k: BuiltinKms): Map<string, Buffer> => (k as unknown as { wrappingKeys: Map<string, Buffer> }).wrappingKeys;
+  const key = await kms.createKey();
+  const first = await kms.generateDataKey(key.keyId, { n: '1' });
+  for (let i = 0; i < 5; i++) assert.deepEqual(await kms.decryptDataKey(key.keyId, first.wrapped, { n: '1' }), first.plaintext);
+  assert.equal(derived(kms).size, 1, 'one derivation for one version, however many data keys');
+  await kms.rotateKeyOnDemand(key.keyId);
+  const second = await kms.generateDataKey(key.keyId, { n: '2' });
+  assert.equal(derived(kms).size, 2);
+  assert.deepEqual(await kms.decryptDataKey(key.keyId, first.wrapped, { n: '1' }), first.plaintext, 'the old version still opens');
+  await assert.rejects(kms.decryptDataKey(key.keyId, second.wrapped, { n: 'other' }), (e: unknown) => e instanceof KmsError && e.code === 'InvalidCiphertextException');
+  // Another instance derives its own, from the same keystore, on first use.
+  const other = await BuiltinKms.open(store, root, { region: 'test-1', refreshMs: 0, now: () => now });
+  assert.deepEqual(await other.decryptDataKey(key.keyId, second.wrapped, { n: '2' }), second.plaintext);
+  const kept = [...derived(kms).values()];
+  await kms.scheduleKeyDeletion(key.keyId, 7);
+  now += 8 * 86_400_000;
+  await assert.rejects(kms.describeKey(key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'NotFoundException');
+  assert.equal(derived(kms).size, 0, 'no derived key outlives its version');
+  for (const k of kept) assert.ok(k.every((b) => b === 0), 'wiped');
+  await store.close();
+});

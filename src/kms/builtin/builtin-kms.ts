@@ -6,7 +6,7 @@
  * store's state space with compare-and-set, so every node sharing the store sees the same keys.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { unwrapSecret, wrapSecret } from '../../crypto/wrap.js';
+import { deriveWrappingKey, unwrapSecret, unwrapWithKey, wrapSecret, wrapWithKey } from '../../crypto/wrap.js';
 import { UnsealError } from '../../crypto/keys.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { GeneratedDataKey, Kms } from '../kms.js';
@@ -83,6 +83,8 @@ export class KeystoreUnsealError extends Error {
 
 export class BuiltinKms implements Kms {
   private doc!: KeystoreDoc;
+  /** Derived data-key wrapping keys, by the base64 material of their master key version. */
+  private readonly wrappingKeys = new Map<string, Buffer>();
   private stored: string | undefined;
   private loadedAt = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -130,6 +132,7 @@ export class BuiltinKms implements Kms {
     this.loadedAt = this.now();
     if (value === undefined) {
       this.doc = { schema: 1, accountId: String(100000000000 + (randomBytes(5).readUIntBE(0, 5) % 899999999999)), keys: {}, aliases: {} };
+      this.pruneWrappingKeys(this.doc);
       return;
     }
     const sealed = Buffer.from(value, 'base64');
@@ -144,6 +147,7 @@ export class BuiltinKms implements Kms {
     const doc = JSON.parse(json.toString('utf8')) as KeystoreDoc;
     if (doc.schema !== 1) throw new Error(`unknown KMS keystore schema ${String(doc.schema)}`);
     this.doc = doc;
+    this.pruneWrappingKeys(doc);
   }
 
   private async fresh(): Promise<KeystoreDoc> {
@@ -166,6 +170,7 @@ export class BuiltinKms implements Kms {
         const value = this.seal(doc);
         if (await this.metadata.putState(KEYSTORE_STATE, value, this.stored ?? null)) {
           this.doc = doc;
+          this.pruneWrappingKeys(doc);
           this.stored = value;
           this.loadedAt = this.now();
           return result;
@@ -424,11 +429,37 @@ export class BuiltinKms implements Kms {
     head[0] = BLOB_VERSION;
     Buffer.from(k.id.replace(/-/g, ''), 'hex').copy(head, 1);
     head.writeUInt32BE(v.version, 17);
-    const material = Buffer.from(v.material, 'base64');
-    try {
-      return Buffer.concat([head, wrapSecret(material, DATA_KEY_LABEL, plaintext, Buffer.concat([head, canonicalContext(context)]))]);
-    } finally {
-      material.fill(0);
+    return Buffer.concat([head, wrapWithKey(this.dataKeyWrappingKey(v.material), plaintext, Buffer.concat([head, canonicalContext(context)]))]);
+  }
+
+  /**
+   * The key that wraps data keys under one master key version (HKDF of its material), derived once:
+   * it lives in memory beside the material it comes from, and goes when that version leaves the
+   * keystore. One HKDF less per SSE-KMS request.
+   */
+  private dataKeyWrappingKey(materialBase64: string): Buffer {
+    let key = this.wrappingKeys.get(materialBase64);
+    if (key === undefined) {
+      const material = Buffer.from(materialBase64, 'base64');
+      try {
+        key = deriveWrappingKey(material, DATA_KEY_LABEL);
+      } finally {
+        material.fill(0);
+      }
+      this.wrappingKeys.set(materialBase64, key);
+    }
+    return key;
+  }
+
+  /** Forgets (and wipes) the derived keys of versions no longer in the keystore. */
+  private pruneWrappingKeys(doc: KeystoreDoc): void {
+    if (this.wrappingKeys.size === 0) return;
+    const present = new Set<string>();
+    for (const k of Object.values(doc.keys)) for (const v of k.versions) present.add(v.material);
+    for (const [material, key] of this.wrappingKeys) {
+      if (present.has(material)) continue;
+      key.fill(0);
+      this.wrappingKeys.delete(material);
     }
   }
 
@@ -447,15 +478,12 @@ export class BuiltinKms implements Kms {
     this.usable(key);
     const v = key.versions.find((x) => x.version === version);
     if (!v) throw new KmsError('InvalidCiphertextException', 'The ciphertext is invalid.');
-    const material = Buffer.from(v.material, 'base64');
     try {
       const head = blob.subarray(0, BLOB_HEAD_BYTES);
-      return { plaintext: unwrapSecret(material, DATA_KEY_LABEL, blob.subarray(BLOB_HEAD_BYTES), Buffer.concat([head, canonicalContext(context)])), key, version };
+      return { plaintext: unwrapWithKey(this.dataKeyWrappingKey(v.material), blob.subarray(BLOB_HEAD_BYTES), Buffer.concat([head, canonicalContext(context)])), key, version };
     } catch (e) {
       if (e instanceof UnsealError) throw new KmsError('InvalidCiphertextException', 'The ciphertext or its encryption context is invalid.');
       throw e;
-    } finally {
-      material.fill(0);
     }
   }
 
