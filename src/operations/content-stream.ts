@@ -1,9 +1,10 @@
 /**
  * The plaintext of a list of segments read straight from a random-access blob store: for each
- * segment the envelope header and the packages a range touches are read in whole packages into two
- * buffers that take turns (the next read runs on the thread pool while the current one is
- * decrypted), each package is released once its tag verifies, and the buffers are reused. One
- * Readable from blob to socket: no read stream, no decrypt transform, no pass-through between them.
+ * segment the envelope (or, for a range, its header and then the packages the range touches) is
+ * read in whole packages into two buffers that take turns (the next read runs on the thread pool
+ * while the current one is decrypted), each package is released once its tag verifies, and the
+ * buffers are reused. One Readable from blob to socket: no read stream, no decrypt transform, no
+ * pass-through between them. Must not hold a chunk past the opener's update (buffers are reused).
  *
  * Why: a large GET through fs read streams allocated a fresh 1 MiB buffer per read on top of the
  * fresh plaintext of every package; that external memory drove a mark-compact GC about every
@@ -23,12 +24,6 @@ export interface ContentPart {
   range?: { first: number; last: number };
 }
 
-interface Span {
-  /** First envelope byte to read, inclusive. */
-  start: number;
-  /** Last envelope byte to read, inclusive. */
-  end: number;
-}
 
 interface ReadResult {
   buffer: Buffer;
@@ -42,15 +37,17 @@ export class ContentStream extends Readable {
   private partIndex = -1;
   private reader: BlobReader | undefined;
   private opener: EnvelopeOpener | undefined;
-  private spans: Span[] = [];
+  /** Next envelope byte to read, and the last one this part needs (inclusive). */
   private position = 0;
+  private end = -1;
   private inFlight: Promise<ReadResult> | undefined;
   private pumping = false;
   private readonly out: Buffer[] = [];
 
   /**
-   * `readBytes`: ciphertext per read, a whole number of packages (the first read of an envelope
-   * also takes its header, so later reads stay aligned and no package is ever copied).
+   * `readBytes`: ciphertext per read, a whole number of the writer's packages (the first read of a
+   * whole envelope also takes its header, so later reads stay aligned and no package is copied; an
+   * envelope with another package size reads as well, one split package copied per read).
    */
   constructor(
     private readonly parts: ContentPart[],
@@ -74,13 +71,8 @@ export class ContentStream extends Readable {
 
   /** Starts the next read into the buffer not being decrypted, or returns undefined at a part's end. */
   private nextRead(): Promise<ReadResult> | undefined {
-    while (this.spans.length > 0 && this.position > this.spans[0]!.end) {
-      this.spans.shift();
-      if (this.spans.length > 0) this.position = this.spans[0]!.start;
-    }
-    const span = this.spans[0];
-    if (!span || !this.reader) return undefined;
-    const wanted = Math.min(span.end - this.position + 1, (this.position === 0 ? HEADER_BYTES : 0) + this.readBytes);
+    if (this.position > this.end || !this.reader) return undefined;
+    const wanted = Math.min(this.end - this.position + 1, (this.position === 0 ? HEADER_BYTES : 0) + this.readBytes);
     const buffer = this.buffer(this.turn, wanted).subarray(0, wanted);
     this.turn ^= 1;
     const at = this.position;
@@ -107,8 +99,8 @@ export class ContentStream extends Readable {
     this.reader = reader;
     if (!part.range) {
       this.opener = createEnvelopeOpener(part.contentKey, { plainBytes: part.plainBytes });
-      this.spans = [{ start: 0, end: part.cipherBytes - 1 }];
       this.position = 0;
+      this.end = part.cipherBytes - 1;
       return true;
     }
     // A range is planned with the envelope's own package size, so its header is read first.
@@ -121,8 +113,8 @@ export class ContentStream extends Readable {
     const plan = planRange(part.plainBytes, part.range.first, part.range.last, packageBytesOf(header));
     this.opener = createEnvelopeOpener(part.contentKey, { plainBytes: part.plainBytes, range: plan });
     this.opener.update(header, this.out);
-    this.spans = [{ start: HEADER_BYTES + plan.cipherStart, end: HEADER_BYTES + plan.cipherEnd }];
-    this.position = this.spans[0]!.start;
+    this.position = HEADER_BYTES + plan.cipherStart;
+    this.end = HEADER_BYTES + plan.cipherEnd;
     return true;
   }
 
@@ -145,7 +137,7 @@ export class ContentStream extends Readable {
         if (this.destroyed) return;
         // A blob shorter than its record: what came is still opened, then advance() finds the
         // envelope truncated. Otherwise the other buffer is read while this one is decrypted.
-        if (bytes < wanted) this.spans = [];
+        if (bytes < wanted) this.end = -1;
         else this.inFlight = this.nextRead();
         this.opener!.update(bytes < wanted ? buffer.subarray(0, bytes) : buffer, this.out);
         let wantsMore = true;
