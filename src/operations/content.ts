@@ -19,11 +19,17 @@ import {
   TAG_BYTES,
 } from '../crypto/envelope.js';
 
+/** Ciphertext per blob read for envelopes of `packageBytes` packages: whole packages, about 1 MiB. */
+function readBytesFor(packageBytes: number): number {
+  const stride = packageBytes + TAG_BYTES;
+  return Math.max(1, Math.floor((1024 * 1024) / stride)) * stride;
+}
+
 /**
- * Ciphertext per blob read: whole packages of the writer's size, about 1 MiB (envelopes with
- * other package sizes read as well, a package split between two reads being copied once).
+ * Reads of local blobs are sized for the writer's packages before any header is seen (envelopes
+ * with other package sizes read as well, a package split between two reads being copied once).
  */
-const READ_BYTES = Math.max(1, Math.floor((1024 * 1024) / (DEFAULT_PACKAGE_BYTES + TAG_BYTES))) * (DEFAULT_PACKAGE_BYTES + TAG_BYTES);
+const READ_BYTES = readBytesFor(DEFAULT_PACKAGE_BYTES);
 import { derivePartKey } from '../crypto/keys.js';
 import { createDigestStream, type ChecksumAlgorithm } from '../http/checksums.js';
 import { createLengthLimit } from '../http/limits.js';
@@ -208,7 +214,7 @@ async function decryptSegment(services: Services, segment: SegmentRecord, conten
     decrypt = createDecryptStream(contentKey, { plainBytes: segment.plainBytes, ...(plan ? { range: plan } : {}) });
     const cipherStart = plan?.cipherStart ?? 0;
     const cipherEnd = plan?.cipherEnd ?? segment.cipherBytes - HEADER_BYTES - 1;
-    const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + cipherStart, end: HEADER_BYTES + cipherEnd }, { chunkBytes: Math.max(1, Math.floor(READ_BYTES / (packageBytes + TAG_BYTES))) * (packageBytes + TAG_BYTES) });
+    const body = await services.blobs.read(segment.locator, { start: HEADER_BYTES + cipherStart, end: HEADER_BYTES + cipherEnd }, { chunkBytes: readBytesFor(packageBytes) });
     input = concatStreams([Readable.from([header], { objectMode: false }), body]);
   } catch (e) {
     throw translateStorageError(e);

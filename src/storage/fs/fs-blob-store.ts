@@ -205,27 +205,23 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async read(locator: BlobLocator, range?: ByteRange, options: { chunkBytes?: number } = {}): Promise<Readable> {
-    const path = this.pathOf(locator);
-    let handle: FileHandle;
+  /** The blob's file, opened for reading; BlobNotFoundError when there is none. */
+  private async openFile(locator: BlobLocator): Promise<FileHandle> {
     try {
-      handle = await open(path, 'r');
+      return await open(this.pathOf(locator), 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(locator);
       throw e;
     }
+  }
+
+  async read(locator: BlobLocator, range?: ByteRange, options: { chunkBytes?: number } = {}): Promise<Readable> {
+    const handle = await this.openFile(locator);
     return handle.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: options.chunkBytes ?? 1024 * 1024, autoClose: true });
   }
 
   async open(locator: BlobLocator): Promise<BlobReader> {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(this.pathOf(locator), 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(locator);
-      throw e;
-    }
-    const file = handle;
+    const file = await this.openFile(locator);
     let closing: Promise<void> | undefined;
     return {
       async read(buffer: Buffer, position: number): Promise<number> {
