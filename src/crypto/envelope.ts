@@ -145,12 +145,12 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
   let pendingBytes = 0;
   let headerSent = false;
 
-  /** Seals one package given as one or more pieces (encrypted piece by piece, never concatenated). */
-  const seal = (stream: Transform, plain: Buffer | Buffer[], isFinal: boolean): void => {
+  /** Seals one package given as its pieces (encrypted piece by piece, never concatenated). */
+  const seal = (stream: Transform, pieces: Buffer[], isFinal: boolean): void => {
     if (counter >= MAX_PACKAGES) throw new RangeError('envelope exceeds the maximum number of packages');
     const cipher = createCipheriv('aes-256-gcm', key, nonceFor(noncePrefix, counter, isFinal));
     cipher.setAAD(header);
-    for (const piece of Array.isArray(plain) ? plain : [plain]) if (piece.length > 0) stream.push(cipher.update(piece));
+    for (const piece of pieces) if (piece.length > 0) stream.push(cipher.update(piece));
     cipher.final();
     stream.push(cipher.getAuthTag());
     counter++;
@@ -181,7 +181,7 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
           data = data.subarray(need);
         }
         while (data.length > packageBytes) {
-          seal(this, data.subarray(0, packageBytes), false);
+          seal(this, [data.subarray(0, packageBytes)], false);
           data = data.subarray(packageBytes);
         }
         if (data.length > 0) {

@@ -157,9 +157,15 @@ export function readContent(services: Services, segments: SegmentRecord[], keyFo
   return readContentFromStreams(services, parts, keyFor);
 }
 
-/** The segments a plaintext range touches, each with the range within it (undefined: all of it). */
-function segmentRanges(segments: SegmentRecord[], first: number, last: number): Array<{ segment: SegmentRecord; range: { first: number; last: number } | undefined }> {
-  const parts: Array<{ segment: SegmentRecord; range: { first: number; last: number } | undefined }> = [];
+/** A segment a read touches, with the plaintext range within it (undefined: all of it). */
+interface SegmentSlice {
+  segment: SegmentRecord;
+  range: { first: number; last: number } | undefined;
+}
+
+/** The segments a plaintext range touches. */
+function segmentRanges(segments: SegmentRecord[], first: number, last: number): SegmentSlice[] {
+  const parts: SegmentSlice[] = [];
   if (last < first) {
     // A zero-length object: still authenticate its (empty) envelopes.
     for (const segment of segments) parts.push({ segment, range: undefined });
@@ -179,7 +185,7 @@ function segmentRanges(segments: SegmentRecord[], first: number, last: number): 
 }
 
 /** readContent for stores without random access (an upstream S3 store): their read streams, in turn. */
-function readContentFromStreams(services: Services, parts: ReturnType<typeof segmentRanges>, keyFor: (partNumber: number) => Buffer): Readable {
+function readContentFromStreams(services: Services, parts: SegmentSlice[], keyFor: (partNumber: number) => Buffer): Readable {
   // Chunks are handed on one by one ('data' events, not async iteration, which would concatenate
   // buffered chunks into a new buffer).
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });

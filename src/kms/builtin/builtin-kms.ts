@@ -131,8 +131,7 @@ export class BuiltinKms implements Kms {
     this.stored = value;
     this.loadedAt = this.now();
     if (value === undefined) {
-      this.doc = { schema: 1, accountId: String(100000000000 + (randomBytes(5).readUIntBE(0, 5) % 899999999999)), keys: {}, aliases: {} };
-      this.pruneWrappingKeys(this.doc);
+      this.adopt({ schema: 1, accountId: String(100000000000 + (randomBytes(5).readUIntBE(0, 5) % 899999999999)), keys: {}, aliases: {} });
       return;
     }
     const sealed = Buffer.from(value, 'base64');
@@ -146,8 +145,7 @@ export class BuiltinKms implements Kms {
     }
     const doc = JSON.parse(json.toString('utf8')) as KeystoreDoc;
     if (doc.schema !== 1) throw new Error(`unknown KMS keystore schema ${String(doc.schema)}`);
-    this.doc = doc;
-    this.pruneWrappingKeys(doc);
+    this.adopt(doc);
   }
 
   private async fresh(): Promise<KeystoreDoc> {
@@ -169,8 +167,7 @@ export class BuiltinKms implements Kms {
         const result = change(doc);
         const value = this.seal(doc);
         if (await this.metadata.putState(KEYSTORE_STATE, value, this.stored ?? null)) {
-          this.doc = doc;
-          this.pruneWrappingKeys(doc);
+          this.adopt(doc);
           this.stored = value;
           this.loadedAt = this.now();
           return result;
@@ -451,8 +448,9 @@ export class BuiltinKms implements Kms {
     return key;
   }
 
-  /** Forgets (and wipes) the derived keys of versions no longer in the keystore. */
-  private pruneWrappingKeys(doc: KeystoreDoc): void {
+  /** Makes `doc` the keystore in use, forgetting (and wiping) the derived keys of versions it no longer has. */
+  private adopt(doc: KeystoreDoc): void {
+    this.doc = doc;
     if (this.wrappingKeys.size === 0) return;
     const present = new Set<string>();
     for (const k of Object.values(doc.keys)) for (const v of k.versions) present.add(v.material);
