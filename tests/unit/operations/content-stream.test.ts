@@ -61,6 +61,25 @@ function recorder(): Recorder {
 
 const identity = (e: unknown): Error => e as Error;
 
+/**
+ * A part over `stored` (the blob as the store holds it) of `plainBytes` of plaintext; the record's
+ * ciphertext length is the stored length unless `cipherBytes` says otherwise.
+ */
+function partOver(stored: Buffer, rec: Recorder, contentKey: Buffer, plainBytes: number, options: { cipherBytes?: number; range?: { first: number; last: number }; fail?: { atRead: number } } = {}): ContentPart {
+  return {
+    open: async () => memoryReader(stored, rec, options.fail),
+    contentKey,
+    plainBytes,
+    cipherBytes: options.cipherBytes ?? stored.length,
+    ...(options.range ? { range: options.range } : {}),
+  };
+}
+
+/** A ContentStream reading two 64 KiB packages per read. */
+function streamOf(parts: ContentPart[], translate: (e: unknown) => Error = identity): ContentStream {
+  return new ContentStream(parts, 2 * STRIDE, translate);
+}
+
 async function drain(stream: Readable, slow = false): Promise<{ out: Buffer; error?: unknown }> {
   const out: Buffer[] = [];
   try {
@@ -80,8 +99,7 @@ test('whole segments of every boundary size read back exactly, with two reused b
     const plain = randomBytes(size);
     const blob = await seal(key, plain);
     const rec = recorder();
-    const part: ContentPart = { open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: size, cipherBytes: blob.length };
-    const { out, error } = await drain(new ContentStream([part], 2 * STRIDE, identity));
+    const { out, error } = await drain(streamOf([partOver(blob, rec, key, size)]));
     assert.equal(error, undefined, `size ${size}`);
     assert.ok(out.equals(plain), `size ${size}`);
     assert.ok(rec.buffers.size <= 2, `size ${size}: ${rec.buffers.size} read buffers`);
@@ -98,7 +116,7 @@ test('the next read is issued before the consumer has taken the plaintext of the
   const plain = randomBytes(12 * P);
   const blob = await seal(key, plain);
   const rec = recorder();
-  const stream = new ContentStream([{ open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity);
+  const stream = streamOf([partOver(blob, rec, key, plain.length)]);
   const readsAtFirstChunk = await new Promise<number>((resolve) => stream.once('data', () => resolve(rec.reads.length)));
   assert.equal(readsAtFirstChunk, 2, 'read-ahead: the second read is in flight when the first plaintext arrives');
   stream.pause();
@@ -125,9 +143,9 @@ test('ranges inside, across and at the ends of packages and reads, over several 
       if (last < segFirst || first > offset - 1) return;
       const from = Math.max(first, segFirst) - segFirst;
       const to = Math.min(last, offset - 1) - segFirst;
-      parts.push({ open: async () => memoryReader(blobs[i]!, rec), contentKey: key, plainBytes: size, cipherBytes: blobs[i]!.length, range: { first: from, last: to } });
+      parts.push(partOver(blobs[i]!, rec, key, size, { range: { first: from, last: to } }));
     });
-    const { out, error } = await drain(new ContentStream(parts, 2 * STRIDE, identity));
+    const { out, error } = await drain(streamOf(parts));
     assert.equal(error, undefined, `${first}-${last}`);
     assert.ok(out.equals(whole.subarray(first, last + 1)), `${first}-${last}`);
     assert.equal(rec.closes, parts.length, `${first}-${last}: each segment closed`);
@@ -142,8 +160,7 @@ test('envelopes of any package size read back whole and by range, with reads not
     for (const [first, last] of [[0, plain.length - 1], [1, 1], [packageBytes - 1, packageBytes], [2 * packageBytes + 1, plain.length - 1]] as Array<[number, number]>) {
       const rec = recorder();
       const whole = first === 0 && last === plain.length - 1;
-      const part: ContentPart = { open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length, ...(whole ? {} : { range: { first, last } }) };
-      const { out, error } = await drain(new ContentStream([part], 2 * STRIDE, identity));
+      const { out, error } = await drain(streamOf([partOver(blob, rec, key, plain.length, whole ? {} : { range: { first, last } })]));
       assert.equal(error, undefined, `packages of ${packageBytes}, ${first}-${last}`);
       assert.ok(out.equals(plain.subarray(first, last + 1)), `packages of ${packageBytes}, ${first}-${last}`);
       assert.ok(rec.buffers.size <= 3, `packages of ${packageBytes}: ${rec.buffers.size} buffers`);
@@ -159,12 +176,12 @@ test('a range over a damaged header fails with IntegrityError before any package
     const bad = Buffer.from(blob);
     damage(bad);
     const rec = recorder();
-    const { error } = await drain(new ContentStream([{ open: async () => memoryReader(bad, rec), contentKey: key, plainBytes: plain.length, cipherBytes: bad.length, range: { first: 5, last: 10 } }], 2 * STRIDE, identity));
+    const { error } = await drain(streamOf([partOver(bad, rec, key, plain.length, { range: { first: 5, last: 10 } })]));
     assert.ok(error instanceof IntegrityError, String(error));
     assert.equal(rec.reads.length, 1, 'only the header was read');
   }
   const rec = recorder();
-  const { error } = await drain(new ContentStream([{ open: async () => memoryReader(blob.subarray(0, 9), rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length, range: { first: 5, last: 10 } }], 2 * STRIDE, identity));
+  const { error } = await drain(streamOf([partOver(blob.subarray(0, 9), rec, key, plain.length, { cipherBytes: blob.length, range: { first: 5, last: 10 } })]));
   assert.ok(error instanceof IntegrityError, 'a header cut short');
 });
 
@@ -183,7 +200,7 @@ test('the must-fail envelope vectors fail with IntegrityError and release only v
     for (const readBytes of [32, 64, 4096]) {
       const cipher = Buffer.from(v.cipherHex, 'hex');
       const rec = recorder();
-      const part: ContentPart = { open: async () => memoryReader(cipher, rec), contentKey: v.contentKeyHex ? Buffer.from(v.contentKeyHex, 'hex') : key, plainBytes: v.plainBytes, cipherBytes: cipher.length };
+      const part = partOver(cipher, rec, v.contentKeyHex ? Buffer.from(v.contentKeyHex, 'hex') : key, v.plainBytes);
       const { out, error } = await drain(new ContentStream([part], readBytes, identity));
       assert.ok(error instanceof IntegrityError, `${v.name}, reads of ${readBytes}: got ${String(error)}`);
       assert.ok(out.length <= v.maxReleasedBytes, `${v.name}: released ${out.length} bytes`);
@@ -199,7 +216,7 @@ test('a flipped bit in a later read fails the stream before that package is rele
   blob[16 + 5 * STRIDE + 77]! ^= 1;
   const rec = recorder();
   const translated = new Error('translated');
-  const stream = new ContentStream([{ open: async () => memoryReader(blob, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, (e) => (e instanceof IntegrityError ? translated : (e as Error)));
+  const stream = streamOf([partOver(blob, rec, key, plain.length)], (e) => (e instanceof IntegrityError ? translated : (e as Error)));
   const { out, error } = await drain(stream);
   assert.equal(error, translated);
   assert.ok(out.length <= 5 * P, `released ${out.length} bytes`);
@@ -216,7 +233,7 @@ test('a blob shorter than its record fails as truncated', async () => {
   for (const cut of [1, TAG_BYTES, STRIDE + 3]) {
     const rec = recorder();
     const short = blob.subarray(0, blob.length - cut);
-    const { error } = await drain(new ContentStream([{ open: async () => memoryReader(short, rec), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity));
+    const { error } = await drain(streamOf([partOver(short, rec, key, plain.length, { cipherBytes: blob.length })]));
     assert.ok(error instanceof IntegrityError, `cut ${cut}: ${String(error)}`);
   }
 });
@@ -226,13 +243,13 @@ test('a failing read or open fails the stream; a consumer hanging up closes the 
   const plain = randomBytes(10 * P);
   const blob = await seal(key, plain);
   const rec = recorder();
-  const failing = await drain(new ContentStream([{ open: async () => memoryReader(blob, rec, { atRead: 2 }), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity));
+  const failing = await drain(streamOf([partOver(blob, rec, key, plain.length, { fail: { atRead: 2 } })]));
   assert.match(String(failing.error), /disk failed/);
-  const noBlob = await drain(new ContentStream([{ open: () => Promise.reject(new Error('no such blob')), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity));
+  const noBlob = await drain(streamOf([{ open: () => Promise.reject(new Error('no such blob')), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }]));
   assert.match(String(noBlob.error), /no such blob/);
 
   const hung = recorder();
-  const stream = new ContentStream([{ open: async () => memoryReader(blob, hung), contentKey: key, plainBytes: plain.length, cipherBytes: blob.length }], 2 * STRIDE, identity);
+  const stream = streamOf([partOver(blob, hung, key, plain.length)]);
   await new Promise<void>((resolve) => stream.once('data', () => resolve()));
   assert.equal(hung.inFlight, 1, 'a read is in flight when the consumer hangs up');
   stream.destroy();
