@@ -92,3 +92,23 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+/** The answer, or an error naming `what` for a status of 300 or more. */
+export async function expectOk(p: Promise<Answer>, what: string): Promise<Answer> {
+  const r = await p;
+  if (r.status >= 300) throw new Error(`${what}: ${r.status} ${r.body ?? ''}`);
+  return r;
+}
+
+/** Runs fn(0..count-1) with at most `concurrency` in flight; the results in order. */
+export async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  }));
+  return out;
+}

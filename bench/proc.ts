@@ -1,6 +1,10 @@
-/** Process CPU time and memory from /proc (Linux), for the server under test and peers. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+/** The processes under test: starting and stopping them, and their CPU time and memory from /proc (Linux). */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Target } from './client.js';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 let ticks = 100;
 try {
@@ -11,7 +15,11 @@ try {
 
 /** CPU seconds (user + system) a process has used. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** utime + stime of a /proc stat line, seconds. */
+function statSeconds(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
@@ -35,4 +43,64 @@ export function takePeakRss(pid: number): number {
     // Without the reset the next phase reports the peak so far, which is still an upper bound.
   }
   return peak;
+}
+
+/** Starts `node ...args` and resolves once its output matches `ready` (the listening line). */
+export async function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolveStart, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = ready.exec(out);
+      if (m) resolveStart({ child, match: m });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+/** SIGTERM, then resolves when the child has exited. */
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+  });
+}
+
+const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+/**
+ * Obscura on the embedded default in `work` (SQLite + local files, fsync on every write) on a free
+ * port, HTTP only, with a fresh secret; `nodeArgs` go to node before the script (e.g. --cpu-prof).
+ */
+export async function startObscura(work: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; target: Target }> {
+  const accessKey = 'BENCHACCESSKEY000001';
+  const secretKey = randomBytes(24).toString('base64url');
+  const { child, match } = await startChild(
+    [...nodeArgs, join(repo, 'bin', 'obscura.js'), 'server', '--data-dir', join(work, 'data'), '--config-dir', join(work, 'config'), '--http-port', '0', '--https-port', '-1', '--access-key', accessKey, '--secret-key', secretKey, '--allow-insecure-sse', '--log-level', 'warn'],
+    /obscura listening http=http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+  return { child, target: { name: 'obscura', port: Number(match[1]), accessKey, secretKey } };
+}
+
+/**
+ * CPU seconds of a process split into its main thread (the event loop) and every other thread
+ * (V8's garbage-collection helpers and libuv's pool, which Node 20 does not name apart).
+ */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let seconds = 0;
+    try {
+      seconds = statSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    } catch {
+      continue; // a thread that ended between the listing and the read
+    }
+    if (Number(tid) === pid) main += seconds;
+    else others += seconds;
+  }
+  return { main, others };
 }

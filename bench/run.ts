@@ -4,14 +4,14 @@
  * temp directories. Prints a table and the target ratios, writes JSON, and (full run) rewrites
  * BENCHMARKS.md with an SVG chart. A benchmark, never a timed test.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LoadClient, percentile, ssecHeaders, type Target } from './client.js';
-import { cpuSeconds, memory, takePeakRss } from './proc.js';
+import { expectOk, LoadClient, percentile, pool, ssecHeaders, type Target } from './client.js';
+import { cpuSeconds, memory, startChild, startObscura, stop, takePeakRss } from './proc.js';
 import { renderMarkdown, renderSvg, type BenchResults } from './report.js';
 
 const quick = process.argv.includes('--quick');
@@ -35,28 +35,6 @@ const ROUNDS = quick ? 2 : 3;
 const WARM_OPS = quick ? 400 : 1000;
 
 const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
-
-async function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolveStart, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = ready.exec(out);
-      if (m) resolveStart({ child, match: m });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (child.exitCode !== null) return r();
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
-}
 
 function gbps(bytes: number, ms: number): number {
   return bytes / (ms / 1000) / 1e9;
@@ -148,24 +126,6 @@ function modeHeaders(mode: Mode, key: Buffer): Record<string, string> {
 
 function readHeaders(mode: Mode, key: Buffer): Record<string, string> {
   return mode === 'sse-c' ? ssecHeaders(key) : {};
-}
-
-async function expectOk(p: Promise<{ status: number; body?: string }>, what: string): Promise<{ status: number; ms: number; body?: string; bytes: number }> {
-  const r = (await p) as { status: number; ms: number; body?: string; bytes: number };
-  if (r.status >= 300) throw new Error(`${what}: ${r.status} ${r.body ?? ''}`);
-  return r;
-}
-
-async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  }));
-  return out;
 }
 
 /**
@@ -267,7 +227,7 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
     const parts = MULTIPART / (8 * MiB);
     const etags = await pool(parts, 4, async (i) => {
       const r = await expectOk(client.request('PUT', `/${bucket}/multipart?partNumber=${i + 1}&uploadId=${encodeURIComponent(uploadId)}`, { headers: readHeaders(mpMode, key), body: 8 * MiB }), 'upload part');
-      return (r as { etag?: string }).etag ?? '';
+      return r.etag ?? '';
     });
     const tags = etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`);
     await expectOk(client.request('POST', `/${bucket}/multipart?uploadId=${encodeURIComponent(uploadId)}`, { body: Buffer.from(`<CompleteMultipartUpload>${tags.join('')}</CompleteMultipartUpload>`), ...(mpMode === 'sse-c' ? { headers: ssecHeaders(key) } : {}) }), 'complete');
@@ -314,13 +274,8 @@ async function main(): Promise<void> {
       limits: await limits(work),
       targets: {},
     };
-    const accessKey = 'BENCHACCESSKEY000001';
-    const secretKey = randomBytes(24).toString('base64url');
-    const obscura = await startChild(
-      [join(repo, 'bin', 'obscura.js'), 'server', '--data-dir', join(work, 'data'), '--config-dir', join(work, 'config'), '--http-port', '0', '--https-port', '-1', '--access-key', accessKey, '--secret-key', secretKey, '--allow-insecure-sse', '--log-level', 'warn'],
-      /obscura listening http=http:\/\/127\.0\.0\.1:(\d+)/,
-    );
-    results.targets['obscura'] = await scenarios({ name: 'obscura', port: Number(obscura.match[1]), accessKey, secretKey }, ['none', 'sse-c', 'sse-kms'], obscura.child.pid!);
+    const obscura = await startObscura(work);
+    results.targets['obscura'] = await scenarios(obscura.target, ['none', 'sse-c', 'sse-kms'], obscura.child.pid!);
     await stop(obscura.child);
     await mkdir(join(work, 's3rver'), { recursive: true });
     const peer = await startChild([join(here, 'peers.js'), 's3rver', '0', join(work, 's3rver')], /listening (\d+)/);
