@@ -1,10 +1,10 @@
 /** The processes under test: starting and stopping them, and their CPU time and memory from /proc (Linux). */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './client.js';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 let ticks = 100;
 try {
@@ -69,7 +69,8 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+/** The checkout the bench runs from (this file is dist/bench/proc.js). */
+export const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 /**
  * Obscura on the embedded default in `work` (SQLite + local files, fsync on every write) on a free

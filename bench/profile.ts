@@ -9,14 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { expectOk, LoadClient, pool, ssecHeaders } from './client.js';
 import { flameTree, renderFlameSvg, topSelf, type CpuProfile } from './flame.js';
-import { startObscura, stop, threadCpuSeconds } from './proc.js';
+import { repo, startObscura, stop, threadCpuSeconds } from './proc.js';
 
 const quick = process.argv.includes('--quick');
-const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const MiB = 1024 * 1024;
 const BIG = quick ? 256 * MiB : 1024 * MiB;
 const BIG_ROUNDS = 2;

@@ -8,15 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectOk, LoadClient, percentile, pool, ssecHeaders, type Target } from './client.js';
-import { cpuSeconds, memory, startChild, startObscura, stop, takePeakRss } from './proc.js';
+import { cpuSeconds, memory, repo, startChild, startObscura, stop, takePeakRss } from './proc.js';
 import { renderMarkdown, renderSvg, type BenchResults } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const here = fileURLToPath(new URL('.', import.meta.url));
-const repo = resolve(here, '..', '..');
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const BIG = quick ? 256 * MiB : GiB;
