@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 import type { Target } from './client.js';
 
 let ticks = 100;
@@ -74,13 +75,14 @@ export const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', 
 
 /**
  * Obscura on the embedded default in `work` (SQLite + local files, fsync on every write) on a free
- * port, HTTP only, with a fresh secret; `nodeArgs` go to node before the script (e.g. --cpu-prof).
+ * port, HTTP only, with a fresh secret, started as `npm start` starts it (SERVER_NODE_FLAGS);
+ * `nodeArgs` go to node as well (e.g. --cpu-prof).
  */
 export async function startObscura(work: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; target: Target }> {
   const accessKey = 'BENCHACCESSKEY000001';
   const secretKey = randomBytes(24).toString('base64url');
   const { child, match } = await startChild(
-    [...nodeArgs, join(repo, 'bin', 'obscura.js'), 'server', '--data-dir', join(work, 'data'), '--config-dir', join(work, 'config'), '--http-port', '0', '--https-port', '-1', '--access-key', accessKey, '--secret-key', secretKey, '--allow-insecure-sse', '--log-level', 'warn'],
+    [...SERVER_NODE_FLAGS, ...nodeArgs, join(repo, 'bin', 'obscura.js'), 'server', '--data-dir', join(work, 'data'), '--config-dir', join(work, 'config'), '--http-port', '0', '--https-port', '-1', '--access-key', accessKey, '--secret-key', secretKey, '--allow-insecure-sse', '--log-level', 'warn'],
     /obscura listening http=http:\/\/127\.0\.0\.1:(\d+)/,
   );
   return { child, target: { name: 'obscura', port: Number(match[1]), accessKey, secretKey } };

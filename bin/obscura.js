@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 // The `obscura` command: the compiled CLI (npm ci builds it through the prepare script).
+// The node options on the first line are SERVER_NODE_FLAGS (src/server/node-flags.ts).
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv).catch((err) => {

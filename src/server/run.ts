@@ -3,6 +3,7 @@
  * stdout (the machine-readable `obscura listening …` line first), and drains on SIGTERM/SIGINT.
  */
 import { resolveConfig, type RawConfig } from './config.js';
+import { missingNodeFlags } from './node-flags.js';
 import { startServer } from './start.js';
 
 export async function runServer(flags: RawConfig): Promise<void> {
@@ -34,6 +35,8 @@ export async function runServer(flags: RawConfig): Promise<void> {
   if (running.certFingerprint) lines.push(`  TLS:         self-signed certificate ${running.certPath}`, `               SHA-256 ${running.certFingerprint}`);
   lines.push(`  Try:         aws --endpoint-url ${running.httpUrl} s3 mb s3://my-bucket`);
   process.stdout.write(lines.join('\n') + '\n');
+  const missing = missingNodeFlags();
+  if (missing.length > 0) running.log.warn({ missing }, 'node was started without the options the server needs for large transfers (about twice the CPU without them); see docs/DEPLOY.md');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

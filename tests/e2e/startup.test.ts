@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetBucketLocationCommand, GetObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { repoRoot, startTestServer } from '../helpers/server.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 import { s3Client } from '../helpers/clients.js';
 import { signV4 } from '../../src/signing/index.js';
 
@@ -88,6 +89,40 @@ test('OBSCURA_* variables configure the server, and flags win over them', async 
   } finally {
     await server.stop();
     await server.cleanup();
+  }
+});
+
+test('run as a command, bin/obscura.js gives node the server\'s options; started without them, the server says so', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'obscura-nodeflags-'));
+  const child = spawn(join(repoRoot, 'bin', 'obscura.js'), ['server', '--data-dir', join(dir, 'd'), '--config-dir', join(dir, 'c'), '--http-port', '0', '--https-port', '-1', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise<void>((resolveListening, reject) => {
+      child.stdout.on('data', () => /obscura listening/.test(out) && resolveListening());
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
+    for (const flag of SERVER_NODE_FLAGS) assert.ok(cmdline.includes(flag), `${flag} in ${cmdline.join(' ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.doesNotMatch(out, /started without the options/);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  }
+  const bare = await startTestServer({ nodeArgs: [] });
+  try {
+    // The warning follows the listening line; the logger may write it a moment later.
+    const findWarning = (): string | undefined => bare.logs().split('\n').find((line) => line.includes('started without the options'));
+    for (let i = 0; i < 50 && !findWarning(); i++) await new Promise((r) => setTimeout(r, 20));
+    const warning = findWarning();
+    assert.ok(warning, 'a warning names what is missing');
+    assert.deepEqual((JSON.parse(warning) as { missing: string[] }).missing, [...SERVER_NODE_FLAGS]);
+    assert.match(warning, /docs\/DEPLOY\.md/);
+  } finally {
+    assert.equal(await bare.stop(), 0);
   }
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
@@ -38,6 +39,8 @@ export interface StartTestServerOptions {
   secretKey?: string;
   /** Defaults to true: loopback tests send SSE-C over plain HTTP. */
   allowInsecureSse?: boolean;
+  /** Options for node itself; defaults to SERVER_NODE_FLAGS, as `npm start` and bin/obscura.js start it. */
+  nodeArgs?: readonly string[];
   /** Let the server generate (or load) its own credentials instead of passing them. */
   generatedCredentials?: boolean;
 }
@@ -49,6 +52,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   const accessKey = options.accessKey ?? 'AK' + randomBytes(9).toString('hex').toUpperCase();
   const secretKey = options.secretKey ?? randomBytes(24).toString('base64url');
   const args = [
+    ...(options.nodeArgs ?? SERVER_NODE_FLAGS),
     join(repoRoot, 'bin', 'obscura.js'),
     'server',
     '--data-dir', dataDir,
