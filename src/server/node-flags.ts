@@ -10,8 +10,9 @@
  * young buffers after which V8 runs a scavenge that would free them: so it ran a full mark-compact
  * every ~30 MB instead (69 per GiB received, ~34 per GiB sent, measured with --trace-gc), about
  * half the CPU of a 1 GiB PUT or GET. With the floor the scavenges free the buffers and a
- * mark-compact is rare (7 instead of 190 over the same replay); the cost is that old-generation
- * garbage may grow to the floor before it is collected (BENCHMARKS.md has both numbers).
+ * mark-compact is rare (4 instead of 171 over a replay of a 1 GiB PUT, 8,000 small requests and
+ * three 1 GiB GETs). The cost: old-generation garbage may grow to the floor before it is
+ * collected, which raises peak RSS (BENCHMARKS.md has both sides).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
 
