@@ -1,4 +1,5 @@
 /** The benchmark's results: types, the printed table, target ratios, BENCHMARKS.md and an SVG chart. */
+import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 
 type Modes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putGBps: number; getGBps: number; putSamples?: number[]; getSamples?: number[] }>>;
 type SmallModes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putOps: number; putP99: number; getOps: number; getP99: number }>>;
@@ -108,7 +109,7 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ${r.machine.platform}, Node ${r.machine.node}.`,
     'Everything on loopback: the load client (this process, its CPU share reported), Obscura as a child',
-    'process (`--allow-insecure-sse`, SQLite + local files, fsync on every write), and s3rver 3.7.1',
+    `process started as \`npm start\` starts it (\`node ${SERVER_NODE_FLAGS.join(' ')}\`; \`--allow-insecure-sse\`, SQLite + local files, fsync on every write), and s3rver 3.7.1`,
     '(plain, unencrypted, no SSE) as a peer. Sizes: ' + `${r.sizes.bigMiB} MiB objects, ${r.sizes.smallOps} small objects per mode, ${r.sizes.multipartMiB} MiB multipart, ${r.sizes.listKeys} keys listed.`,
     ...(r.sizes.rounds ? [`Big transfers and machine limits: the median of ${r.sizes.rounds} rounds (every sample is in the JSON); 4 KiB scenarios after ${r.sizes.warmOps} untimed PUTs and GETs per mode on each server.`] : []),
     '',
