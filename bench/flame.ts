@@ -129,18 +129,22 @@ const CHAR = 6.6;
  * with a tooltip. Frames narrower than `minShare` of the whole are dropped to keep the file small.
  */
 export function renderFlameSvg(root: Frame & { idleUs?: number }, title: string, minShare = 0.002): string {
+  const shown = (f: Frame): boolean => root.totalUs > 0 && f.totalUs > 0 && f.totalUs >= root.totalUs * minShare;
+  const depthOf = (f: Frame): number => (shown(f) ? 1 + Math.max(0, ...f.children.map(depthOf)) : 0);
+  const depth = depthOf(root);
+  const top = 40;
+  const height = top + depth * ROW + 10;
   const boxes: string[] = [];
-  let depth = 0;
   const place = (f: Frame, x: number, level: number): void => {
-    const w = root.totalUs > 0 ? (f.totalUs / root.totalUs) * WIDTH : 0;
-    if (f.totalUs < root.totalUs * minShare || w <= 0) return;
-    depth = Math.max(depth, level + 1);
+    if (!shown(f)) return;
+    const w = (f.totalUs / root.totalUs) * WIDTH;
+    const y = top + (depth - 1 - level) * ROW;
     const share = ((100 * f.totalUs) / root.totalUs).toFixed(1);
     const label = w > 4 * CHAR ? f.name.slice(0, Math.floor(w / CHAR) - 1) : '';
     boxes.push(
       `<g><title>${escapeXml(f.name)}: ${(f.totalUs / 1000).toFixed(1)} ms, ${share} % (self ${(f.selfUs / 1000).toFixed(1)} ms)</title>` +
-        `<rect x="${x.toFixed(1)}" y="LEVEL${level}" width="${w.toFixed(1)}" height="${ROW - 1}" fill="${colourOf(f.name)}"/>` +
-        (label ? `<text x="${(x + 3).toFixed(1)}" y="TEXT${level}">${escapeXml(label)}</text>` : '') +
+        `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 1}" fill="${colourOf(f.name)}"/>` +
+        (label ? `<text x="${(x + 3).toFixed(1)}" y="${y + ROW - 4}">${escapeXml(label)}</text>` : '') +
         '</g>',
     );
     let cx = x;
@@ -150,10 +154,7 @@ export function renderFlameSvg(root: Frame & { idleUs?: number }, title: string,
     }
   };
   place(root, 0, 0);
-  const top = 40;
-  const height = top + depth * ROW + 10;
-  const yOf = (level: number): number => top + (depth - 1 - level) * ROW;
-  const body = boxes.map((b) => b.replace(/LEVEL(\d+)/, (_, l: string) => String(yOf(Number(l)))).replace(/TEXT(\d+)/, (_, l: string) => String(yOf(Number(l)) + ROW - 4))).join('\n');
+  const body = boxes.join('\n');
   const idle = root.idleUs ? `, idle ${(root.idleUs / 1000).toFixed(0)} ms left out` : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="monospace" font-size="11">\n` +
