@@ -33,6 +33,8 @@ export interface ServerConfig {
   headersTimeoutSeconds: number;
   /** Seconds a connection may stay silent (mid-request or idle) before it is closed. */
   idleTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection waits for its next request (announced as Keep-Alive: timeout=N). */
+  keepAliveTimeoutSeconds: number;
   /** Seconds SIGTERM waits for in-flight requests. */
   shutdownGraceSeconds: number;
   /** Serve the web console (`--no-console` turns it off). */
@@ -58,6 +60,7 @@ export const configOptions = [
   ['log-level', 'fatal, error, warn, info, debug, trace or silent', 'info'],
   ['headers-timeout', 'seconds a client has to send its request headers', '60'],
   ['idle-timeout', 'seconds a connection may stay silent, mid-request or between requests', '120'],
+  ['keep-alive-timeout', 'seconds an idle connection is kept open for the next request (announced in Keep-Alive; above the 60 s idle timeout of common load balancers)', '65'],
   ['metadata', 'metadata store: sqlite (in the data dir) or postgres://user@host:port/db (password in PGPASSWORD)', 'sqlite'],
   ['blobs', 'ciphertext store: fs (in the data dir) or s3://bucket?endpoint=…&region=… (keys in OBSCURA_BLOBS_ACCESS_KEY / OBSCURA_BLOBS_SECRET_KEY)', 'fs'],
   ['small-blobs', 'where objects of up to 64 KiB keep their ciphertext with SQLite metadata: db (in the database, one sync per write) or files', 'db'],
@@ -135,6 +138,7 @@ export function resolveConfig(flags: RawConfig, env: NodeJS.ProcessEnv = process
     smallBlobsInDatabase: smallBlobs(get('small-blobs', defaults['small-blobs'])!),
     headersTimeoutSeconds: parseSeconds('headers-timeout', get('headers-timeout', defaults['headers-timeout'])!),
     idleTimeoutSeconds: parseSeconds('idle-timeout', get('idle-timeout', defaults['idle-timeout'])!),
+    keepAliveTimeoutSeconds: parseSeconds('keep-alive-timeout', get('keep-alive-timeout', defaults['keep-alive-timeout'])!),
     shutdownGraceSeconds: 30,
     console: !falsy(flags['console'] ?? env['OBSCURA_CONSOLE'] ?? file['console']),
     ...(consolePort !== undefined ? { consolePort: parsePort('console-port', consolePort, false) } : {}),

@@ -187,7 +187,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const servers: Server[] = [];
   // Slow clients: the whole header block within headersTimeout, then no silence longer than
   // idleTimeout (a body may take as long as it needs while bytes keep coming: no requestTimeout).
-  const serverOptions = { requestTimeout: 0, headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 };
+  // Between requests a connection stays keepAliveTimeout (65 s by default, announced in
+  // Keep-Alive): longer than load balancers keep theirs, and with Node's 5 s default a client
+  // whose event loop lags a second behind its agent's timer reuses a socket the server is closing.
+  const serverOptions = { requestTimeout: 0, headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000, keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000, maxHeaderSize: 16 * 1024 };
   /** A listener for `requestHandler`, over TLS when `tls` is given. */
   const createListener = (requestHandler: RequestHandler, tls?: TlsMaterial): Server => {
     const server = tls ? createHttpsServer({ ...tls, ...serverOptions }, requestHandler) : createHttpServer(serverOptions, requestHandler);

@@ -17,6 +17,8 @@ import { amzDate, chunkStringToSign, credentialScope, sha256Hex, signatureV4, si
 
 /** The server's headers timeout for this suite (--headers-timeout), seconds. */
 const HEADERS_TIMEOUT_SECONDS = 2;
+/** Shorter than the 65 s default, so the idle-connection case waits seconds, not a minute. */
+const KEEP_ALIVE_TIMEOUT_SECONDS = 5;
 /** How often Node checks the headers timeout (connectionsCheckingInterval in src/server/start.ts). */
 const TIMEOUT_CHECK_MS = 1000;
 
@@ -218,7 +220,7 @@ function assertParserRefusal(result: Exchange, status: number, reason: string): 
 }
 
 before(async () => {
-  server = await startTestServer({ args: ['--headers-timeout', String(HEADERS_TIMEOUT_SECONDS)] });
+  server = await startTestServer({ args: ['--headers-timeout', String(HEADERS_TIMEOUT_SECONDS), '--keep-alive-timeout', String(KEEP_ALIVE_TIMEOUT_SECONDS)] });
   assert.equal((await signed('PUT', `/${bucket}`)).status, 200);
   assert.equal((await signed('PUT', `/${bucket}/keep`, keepData)).status, 200);
 });

@@ -107,6 +107,17 @@ test('run as a command, bin/obscura.js gives node the server\'s options; started
     for (const flag of SERVER_NODE_FLAGS) assert.ok(cmdline.includes(flag), `${flag} in ${cmdline.join(' ')}`);
     await new Promise((r) => setTimeout(r, 200));
     assert.doesNotMatch(out, /started without the options/);
+    // The default keep-alive, announced to clients: longer than a load balancer's 60 s.
+    const port = Number(/http=http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const agent = new http.Agent({ keepAlive: true });
+    const keepAlive = await new Promise<unknown>((resolveHead, reject) => {
+      http.request({ host: '127.0.0.1', port, method: 'HEAD', path: '/?apiversion', agent }, (res) => {
+        res.resume();
+        resolveHead(res.headers['keep-alive']);
+      }).on('error', reject).end();
+    });
+    agent.destroy();
+    assert.equal(keepAlive, 'timeout=65');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
