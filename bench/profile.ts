@@ -33,7 +33,10 @@ const log = (s: string): void => void process.stderr.write(`[profile] ${s}\n`);
 interface Scenario {
   name: string;
   title: string;
-  /** Runs on an unprofiled server first, against the same data directory (e.g. the object a GET reads). */
+  /**
+   * Runs on an unprofiled server first, against the same data directory, once the bucket exists
+   * (e.g. the object a GET reads).
+   */
   setup?: (client: LoadClient) => Promise<void>;
   /** The profiled work; returns the bytes or requests it moved, for the rate. */
   run: (client: LoadClient) => Promise<{ amount: number; unit: 'GB/s' | 'ops/s' }>;
@@ -42,16 +45,11 @@ interface Scenario {
 const key = randomBytes(32);
 const bucket = 'profile-bucket';
 
-const createBucket = async (client: LoadClient): Promise<void> => void await expectOk(client.request('PUT', `/${bucket}`), 'create bucket');
-
 const SCENARIOS: Scenario[] = [
   {
     name: 'get-sse-c',
     title: `GET of a ${BIG / MiB} MiB SSE-C object, ${BIG_ROUNDS} times`,
-    setup: async (client) => {
-      await createBucket(client);
-      await expectOk(client.request('PUT', `/${bucket}/big`, { headers: ssecHeaders(key), body: BIG }), 'put big');
-    },
+    setup: async (client) => void (await expectOk(client.request('PUT', `/${bucket}/big`, { headers: ssecHeaders(key), body: BIG }), 'put big')),
     run: async (client) => {
       for (let i = 0; i < BIG_ROUNDS; i++) await expectOk(client.request('GET', `/${bucket}/big`, { headers: ssecHeaders(key) }), 'get big');
       return { amount: BIG * BIG_ROUNDS, unit: 'GB/s' };
@@ -60,7 +58,6 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'put-sse-c',
     title: `PUT of ${BIG / MiB} MiB under SSE-C, ${BIG_ROUNDS} times`,
-    setup: createBucket,
     run: async (client) => {
       for (let i = 0; i < BIG_ROUNDS; i++) await expectOk(client.request('PUT', `/${bucket}/big-${i}`, { headers: ssecHeaders(key), body: BIG }), 'put big');
       return { amount: BIG * BIG_ROUNDS, unit: 'GB/s' };
@@ -69,7 +66,6 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'small-sse-c',
     title: `${SMALL_OPS} × 4 KiB SSE-C PUT, then GET, ${SMALL_CONCURRENCY} clients`,
-    setup: createBucket,
     run: async (client) => {
       const body = randomBytes(4096);
       await pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/small/${i}`, { headers: ssecHeaders(key), body }), 'put small'));
@@ -82,13 +78,12 @@ const SCENARIOS: Scenario[] = [
 async function profileScenario(scenario: Scenario, work: string, outDir: string): Promise<Record<string, unknown>> {
   const dir = join(work, scenario.name);
   const profiles = join(dir, 'profiles');
-  if (scenario.setup) {
-    const plain = await startObscura(dir);
-    const client = new LoadClient(plain.target);
-    await scenario.setup(client);
-    client.close();
-    await stop(plain.child);
-  }
+  const plain = await startObscura(dir);
+  const setupClient = new LoadClient(plain.target);
+  await expectOk(setupClient.request('PUT', `/${bucket}`), 'create bucket');
+  await scenario.setup?.(setupClient);
+  setupClient.close();
+  await stop(plain.child);
   log(`${scenario.name}: ${scenario.title}`);
   const server = await startObscura(dir, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-interval=${INTERVAL_US}`]);
   const pid = server.child.pid!;
