@@ -210,6 +210,27 @@ export function createEncryptStream(contentKey: Buffer, options: { packageBytes?
   });
 }
 
+/**
+ * A plaintext already whole in memory sealed into its envelope at once, byte for byte what
+ * createEncryptStream writes for it with the same random source: a small body with no stream.
+ */
+export function sealEnvelope(contentKey: Buffer, plaintext: Buffer, options: { packageBytes?: number; random?: RandomSource } = {}): Buffer {
+  const packageBytes = options.packageBytes ?? DEFAULT_PACKAGE_BYTES;
+  const finalIndex = packageCount(plaintext.length, packageBytes) - 1;
+  if (finalIndex >= MAX_PACKAGES) throw new RangeError('envelope exceeds the maximum number of packages');
+  const noncePrefix = (options.random ?? systemRandom)(NONCE_PREFIX_BYTES);
+  const header = encodeHeader(packageBytes, noncePrefix);
+  const out = [header];
+  for (let index = 0; index <= finalIndex; index++) {
+    const cipher = createCipheriv('aes-256-gcm', contentKey, nonceFor(noncePrefix, index, index === finalIndex));
+    cipher.setAAD(header);
+    out.push(cipher.update(plaintext.subarray(index * packageBytes, (index + 1) * packageBytes)));
+    cipher.final();
+    out.push(cipher.getAuthTag());
+  }
+  return Buffer.concat(out);
+}
+
 /** The known-length encryptor: one cipher per package, fed slice by slice as data arrives. */
 function createStreamingEncryptStream(contentKey: Buffer, plainBytes: number, options: { packageBytes?: number; random?: RandomSource }): Transform {
   const packageBytes = options.packageBytes ?? DEFAULT_PACKAGE_BYTES;

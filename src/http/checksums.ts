@@ -175,31 +175,48 @@ export interface DigestResults {
 
 export type DigestStream = Transform & { results(): DigestResults };
 
+export interface Digests {
+  update(chunk: Buffer): void;
+  /** The digests of everything updated so far; computed once, later calls return the same. */
+  results(): DigestResults;
+}
+
+/** The requested digests (MD5, checksums) of data fed in pieces, in one pass. */
+export function createDigests(opts: { md5?: 'compute'; checksums?: Partial<Record<ChecksumAlgorithm, 'compute'>> }): Digests {
+  const md5 = opts.md5 ? createHash('md5') : undefined;
+  const sums = Object.keys(opts.checksums ?? {}).map((alg) => [alg as ChecksumAlgorithm, createChecksum(alg as ChecksumAlgorithm)] as const);
+  let bytes = 0;
+  let final: DigestResults | undefined;
+  return {
+    update(chunk) {
+      bytes += chunk.length;
+      md5?.update(chunk);
+      for (const [, s] of sums) s.update(chunk);
+    },
+    results() {
+      final ??= {
+        ...(md5 ? { md5: md5.digest() } : {}),
+        checksums: Object.fromEntries(sums.map(([alg, s]) => [alg, s.digest().toString('base64')])),
+        bytes,
+      };
+      return final;
+    },
+  };
+}
+
 /**
  * A pass-through that computes the requested digests in one pass. Comparison is the caller's:
  * expected values may arrive only in trailers, after the body.
  */
 export function createDigestStream(opts: { md5?: 'compute'; checksums?: Partial<Record<ChecksumAlgorithm, 'compute'>> }): DigestStream {
-  const md5 = opts.md5 ? createHash('md5') : undefined;
-  const sums = Object.keys(opts.checksums ?? {}).map((alg) => [alg as ChecksumAlgorithm, createChecksum(alg as ChecksumAlgorithm)] as const);
-  let bytes = 0;
-  let final: DigestResults | undefined;
+  const digests = createDigests(opts);
   const stream = new Transform({
     highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
-      bytes += chunk.length;
-      md5?.update(chunk);
-      for (const [, s] of sums) s.update(chunk);
+      digests.update(chunk);
       callback(null, chunk);
     },
   }) as DigestStream;
-  stream.results = () => {
-    final ??= {
-      ...(md5 ? { md5: md5.digest() } : {}),
-      checksums: Object.fromEntries(sums.map(([alg, s]) => [alg, s.digest().toString('base64')])),
-      bytes,
-    };
-    return final;
-  };
+  stream.results = () => digests.results();
   return stream;
 }

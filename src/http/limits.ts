@@ -6,25 +6,58 @@ import { fail } from '../errors/index.js';
 /** Buffering of each pass-through stage: 256 KiB, four 64 KiB network chunks (more only held memory per upload, with no gain in throughput). */
 const STREAM_HIGH_WATER_MARK = 256 * 1024;
 
+/** The bounds of createLengthLimit on a count of bytes: `add` and `end` throw its errors. */
+function lengthCheck(opts: { maxBytes: number; expectedBytes?: number }): { add(bytes: number): void; end(): void } {
+  let seen = 0;
+  return {
+    add(bytes) {
+      seen += bytes;
+      if (seen > opts.maxBytes) throw fail('EntityTooLarge', undefined, { extra: { MaxSizeAllowed: String(opts.maxBytes) } });
+      if (opts.expectedBytes !== undefined && seen > opts.expectedBytes) throw fail('IncompleteBody', 'The request body is longer than its declared length.');
+    },
+    end() {
+      if (opts.expectedBytes !== undefined && seen !== opts.expectedBytes) throw fail('IncompleteBody');
+    },
+  };
+}
+
 /**
  * Errors with EntityTooLarge past `maxBytes`, and with IncompleteBody when the stream ends short
  * of `expectedBytes` (or runs past it).
  */
 export function createLengthLimit(opts: { maxBytes: number; expectedBytes?: number }): Transform {
-  let seen = 0;
+  const check = lengthCheck(opts);
   return new Transform({
     highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
-      seen += chunk.length;
-      if (seen > opts.maxBytes) return callback(fail('EntityTooLarge', undefined, { extra: { MaxSizeAllowed: String(opts.maxBytes) } }));
-      if (opts.expectedBytes !== undefined && seen > opts.expectedBytes) return callback(fail('IncompleteBody', 'The request body is longer than its declared length.'));
+      try {
+        check.add(chunk.length);
+      } catch (e) {
+        return callback(e as Error);
+      }
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      if (opts.expectedBytes !== undefined && seen !== opts.expectedBytes) return callback(fail('IncompleteBody'));
+      try {
+        check.end();
+      } catch (e) {
+        return callback(e as Error);
+      }
       callback();
     },
   });
+}
+
+/** A body of declared length read whole, with createLengthLimit's errors (for small bodies). */
+export async function readBodyExactly(stream: Readable, opts: { maxBytes: number; expectedBytes: number }): Promise<Buffer> {
+  const check = lengthCheck(opts);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    check.add((chunk as Buffer).length);
+    chunks.push(chunk as Buffer);
+  }
+  check.end();
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Reads a small body whole (XML documents); MaxMessageLengthExceeded past `maxBytes`. */

@@ -16,6 +16,7 @@ import {
   IntegrityError,
   packageBytesOf,
   planRange,
+  sealEnvelope,
   TAG_BYTES,
 } from '../crypto/envelope.js';
 
@@ -31,11 +32,11 @@ function readBytesFor(packageBytes: number): number {
  */
 const READ_BYTES = readBytesFor(DEFAULT_PACKAGE_BYTES);
 import { derivePartKey } from '../crypto/keys.js';
-import { createDigestStream, type ChecksumAlgorithm } from '../http/checksums.js';
-import { createLengthLimit } from '../http/limits.js';
+import { createDigests, createDigestStream, type ChecksumAlgorithm, type DigestResults } from '../http/checksums.js';
+import { createLengthLimit, readBodyExactly } from '../http/limits.js';
 import { BlobNotFoundError, BlobStoreFullError, BlobStoreUnavailableError } from '../storage/blob-store.js';
 import type { SegmentRecord } from '../metadata/records.js';
-import { ContentStream, type ContentPart } from './content-stream.js';
+import { ContentStream, readWhole, type ContentPart } from './content-stream.js';
 import type { ChecksumInput } from './types.js';
 import type { Services } from './context.js';
 import { IntegrityFailure } from '../sse/sse-service.js';
@@ -75,13 +76,16 @@ export function translateStorageError(e: unknown): unknown {
   return e;
 }
 
+/**
+ * Bodies of a declared length up to this are read whole, checked and sealed in memory, then
+ * written as one row (writeWholeSegment): no stream per stage for a 4 KiB PUT.
+ */
+const WHOLE_WRITE_MAX_BYTES = 64 * 1024;
+
 /** Encrypts `source` under `contentKey` into one blob, verifying digests on the way. */
 export async function writeSegment(services: Services, source: Readable, contentKey: Buffer, options: WriteSegmentOptions): Promise<WrittenSegment> {
-  const wanted: Partial<Record<ChecksumAlgorithm, 'compute'>> = {};
-  for (const alg of Object.keys(options.checksum.expected) as ChecksumAlgorithm[]) wanted[alg] = 'compute';
-  if (options.checksum.algorithm) wanted[options.checksum.algorithm] = 'compute';
-  const needMd5 = options.wantMd5 || options.contentMd5 !== undefined;
-  const digest = createDigestStream({ ...(needMd5 ? { md5: 'compute' as const } : {}), checksums: wanted });
+  if (options.expectedBytes !== undefined && options.expectedBytes <= WHOLE_WRITE_MAX_BYTES) return writeWholeSegment(services, source, contentKey, { ...options, expectedBytes: options.expectedBytes });
+  const digest = createDigestStream(digestsWanted(options));
   const limit = createLengthLimit({ maxBytes: options.maxBytes, ...(options.expectedBytes !== undefined ? { expectedBytes: options.expectedBytes } : {}) });
   // With a declared length the encryptor streams each package without buffering or copying.
   const encrypt = createEncryptStream(contentKey, options.expectedBytes !== undefined ? { plainBytes: options.expectedBytes } : {});
@@ -99,21 +103,7 @@ export async function writeSegment(services: Services, source: Readable, content
   }
   const results = digest.results();
   try {
-    if (options.contentMd5 !== undefined) {
-      const sent = Buffer.from(options.contentMd5, 'base64');
-      if (!results.md5 || !sent.equals(results.md5)) throw fail('BadDigest', 'The Content-MD5 you specified did not match what we received.');
-    }
-    const trailers = options.trailers?.() ?? {};
-    const expected: Partial<Record<ChecksumAlgorithm, string>> = { ...options.checksum.expected };
-    for (const [name, value] of Object.entries(trailers)) {
-      const m = /^x-amz-checksum-([a-z0-9]+)$/.exec(name);
-      if (m) expected[m[1] as ChecksumAlgorithm] = value;
-    }
-    for (const [alg, value] of Object.entries(expected) as Array<[ChecksumAlgorithm, string]>) {
-      if (results.checksums[alg] !== value) {
-        throw fail('BadDigest', `The ${alg.toUpperCase()} you specified did not match the calculated checksum.`);
-      }
-    }
+    checkDigests(results, options);
   } catch (e) {
     await services.blobs.delete(written.locator).catch(() => undefined);
     throw e;
@@ -123,6 +113,55 @@ export async function writeSegment(services: Services, source: Readable, content
     ...(results.md5 ? { md5: results.md5 } : {}),
     checksums: results.checksums,
   };
+}
+
+/** writeSegment of a small body: read whole, its digests checked before anything is stored. */
+async function writeWholeSegment(services: Services, source: Readable, contentKey: Buffer, options: WriteSegmentOptions & { expectedBytes: number }): Promise<WrittenSegment> {
+  const plaintext = await readBodyExactly(source, { maxBytes: options.maxBytes, expectedBytes: options.expectedBytes });
+  const digests = createDigests(digestsWanted(options));
+  digests.update(plaintext);
+  const results = digests.results();
+  checkDigests(results, options);
+  const envelope = sealEnvelope(contentKey, plaintext);
+  const { blobs } = services;
+  let written;
+  try {
+    written = await (blobs.writeBuffer ? blobs.writeBuffer(envelope, options.hint) : blobs.write(Readable.from([envelope], { objectMode: false }), options.hint));
+  } catch (e) {
+    throw translateStorageError(e);
+  }
+  return {
+    segment: { partNumber: options.partNumber, locator: written.locator, plainBytes: plaintext.length, cipherBytes: written.bytes },
+    ...(results.md5 ? { md5: results.md5 } : {}),
+    checksums: results.checksums,
+  };
+}
+
+/** The digests a write computes: MD5 for an MD5 ETag or a Content-MD5, and the checksums asked for. */
+function digestsWanted(options: WriteSegmentOptions): { md5?: 'compute'; checksums: Partial<Record<ChecksumAlgorithm, 'compute'>> } {
+  const checksums: Partial<Record<ChecksumAlgorithm, 'compute'>> = {};
+  for (const alg of Object.keys(options.checksum.expected) as ChecksumAlgorithm[]) checksums[alg] = 'compute';
+  if (options.checksum.algorithm) checksums[options.checksum.algorithm] = 'compute';
+  return { ...(options.wantMd5 || options.contentMd5 !== undefined ? { md5: 'compute' as const } : {}), checksums };
+}
+
+/** BadDigest unless the body matches its Content-MD5 and every checksum sent (headers or trailers). */
+function checkDigests(results: DigestResults, options: WriteSegmentOptions): void {
+  if (options.contentMd5 !== undefined) {
+    const sent = Buffer.from(options.contentMd5, 'base64');
+    if (!results.md5 || !sent.equals(results.md5)) throw fail('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  const trailers = options.trailers?.() ?? {};
+  const expected: Partial<Record<ChecksumAlgorithm, string>> = { ...options.checksum.expected };
+  for (const [name, value] of Object.entries(trailers)) {
+    const m = /^x-amz-checksum-([a-z0-9]+)$/.exec(name);
+    if (m) expected[m[1] as ChecksumAlgorithm] = value;
+  }
+  for (const [alg, value] of Object.entries(expected) as Array<[ChecksumAlgorithm, string]>) {
+    if (results.checksums[alg] !== value) {
+      throw fail('BadDigest', `The ${alg.toUpperCase()} you specified did not match the calculated checksum.`);
+    }
+  }
 }
 
 /** A random ETag for content whose ETag must not be its MD5 (SSE-C, SSE-KMS). */
@@ -144,17 +183,39 @@ export function multipartEtag(partEtags: string[]): string {
 export function readContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Readable {
   const parts = segmentRanges(segments, first, last);
   const { blobs } = services;
-  if (blobs.open) {
-    const contentParts: ContentPart[] = parts.map(({ segment, range }) => ({
-      open: () => blobs.open!(segment.locator),
-      contentKey: keyFor(segment.partNumber),
-      plainBytes: segment.plainBytes,
-      cipherBytes: segment.cipherBytes,
-      ...(range ? { range } : {}),
-    }));
-    return new ContentStream(contentParts, READ_BYTES, (e) => translateStorageError(e) as Error);
-  }
+  if (blobs.open) return new ContentStream(contentParts(blobs, parts, keyFor), READ_BYTES, (e) => translateStorageError(e) as Error);
   return readContentFromStreams(services, parts, keyFor);
+}
+
+/**
+ * Reads whose ciphertext is at most this many bytes are answered from one buffer (readWholeContent):
+ * a small object's blob is in the SQLite tier and read by one SELECT anyway.
+ */
+const WHOLE_READ_MAX_BYTES = 64 * 1024 + HEADER_BYTES + TAG_BYTES;
+
+/**
+ * readContent for a small read: the plaintext as one buffer, all of it authenticated, or undefined
+ * when the read is not small (or the store has no random access) and must stream.
+ */
+export function readWholeContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Promise<Buffer> | undefined {
+  const { blobs } = services;
+  if (!blobs.open) return undefined;
+  const parts = segmentRanges(segments, first, last);
+  if (parts.reduce((n, p) => n + p.segment.cipherBytes, 0) > WHOLE_READ_MAX_BYTES) return undefined;
+  return readWhole(contentParts(blobs, parts, keyFor)).catch((e: unknown) => {
+    throw translateStorageError(e);
+  });
+}
+
+/** The slices of a read as ContentStream / readWhole parts, read by random access (`blobs.open`). */
+function contentParts(blobs: Services['blobs'], parts: SegmentSlice[], keyFor: (partNumber: number) => Buffer): ContentPart[] {
+  return parts.map(({ segment, range }) => ({
+    open: () => blobs.open!(segment.locator),
+    contentKey: keyFor(segment.partNumber),
+    plainBytes: segment.plainBytes,
+    cipherBytes: segment.cipherBytes,
+    ...(range ? { range } : {}),
+  }));
 }
 
 /** A segment a read touches, with the plaintext range within it (undefined: all of it). */

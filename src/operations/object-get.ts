@@ -1,12 +1,13 @@
 /**
  * GetObject and HeadObject: unseal the object key (customer key checked here), evaluate
- * conditionals, map a range to the packages it touches and stream the plaintext.
+ * conditionals, map a range to the packages it touches and stream the plaintext (a small read is
+ * decrypted whole first).
  */
 import { fail } from '../errors/index.js';
 import { resolveRange } from '../http/range.js';
 import type { ObjectRecord } from '../metadata/records.js';
 import type { OperationContext } from './context.js';
-import { readContent, segmentKey } from './content.js';
+import { readContent, readWholeContent, segmentKey } from './content.js';
 import { copyDefined, evaluateConditionals, objectHeaders, openMeta, requireBucket, STANDARD_HEADER_FIELDS } from './object-common.js';
 import type { GetObjectInput, OperationResult, ResultHeaders } from './types.js';
 
@@ -65,7 +66,16 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
       return { status, headers };
     }
     const key = objectKey;
-    const body = readContent(ctx, record.segments, (n) => segmentKey(key, n), first, last);
+    const keyFor = (n: number): Buffer => segmentKey(key, n);
+    // A small read is decrypted whole and leaves with its headers in one write.
+    const whole = readWholeContent(ctx, record.segments, keyFor, first, last);
+    if (whole) {
+      const body = await whole;
+      unpin();
+      key.fill(0);
+      return { status, headers, body };
+    }
+    const body = readContent(ctx, record.segments, keyFor, first, last);
     body.once('close', () => {
       unpin();
       key.fill(0);

@@ -63,6 +63,11 @@ export interface BlobStore {
    */
   write(source: AsyncIterable<Buffer> | Readable, hint?: string): Promise<BlobWriteResult>;
   /**
+   * Optional, for stores that keep small blobs in rows: `write` of a blob already whole in memory,
+   * with no stream. Callers fall back to `write` where it is absent.
+   */
+  writeBuffer?(data: Buffer, hint?: string): Promise<BlobWriteResult>;
+  /**
    * A stream of the bytes in `range` (whole blob when omitted). Rejects with BlobNotFoundError.
    * `chunkBytes` asks for chunks of that size (the last may be shorter), so callers can align
    * reads with their records.

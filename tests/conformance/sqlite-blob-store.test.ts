@@ -1,7 +1,7 @@
 /**
  * Small blobs in the metadata database: SqliteBlobStore alone and TieredBlobStore (SQLite for
  * small blobs, files for the rest) against the BlobStore conformance suite, plus what only they
- * can get wrong: the size boundary, where each blob lands, a full database, and a source that
+ * can get wrong: the size boundary, where each blob lands (streamed or whole in memory), a full database, and a source that
  * fails while its first bytes are held.
  */
 import { after, test } from 'node:test';
@@ -71,6 +71,15 @@ test('TieredBlobStore: blobs up to the limit are rows, larger ones files, and ev
       assert.deepEqual(await collect(await store.read(locator)), pattern(i, 0, sizes[i]!));
       assert.equal(await store.size(locator), sizes[i]);
     }
+    // A blob already whole in memory lands where its stream would have.
+    for (const [i, size] of sizes.entries()) {
+      const data = pattern(i, 0, size);
+      const { locator, bytes } = await store.writeBuffer!(data);
+      assert.equal(bytes, size);
+      assert.equal(SqliteBlobStore.owns(locator), size <= SMALL_MAX, `writeBuffer ${size} bytes: ${locator}`);
+      assert.deepEqual(await collect(await store.read(locator)), data);
+      await store.delete(locator);
+    }
     const files = (await readdir(join(dir, 'blobs'), { recursive: true })).filter((p) => /[0-9a-f]{32}$/.test(p));
     assert.equal(files.length, 2, 'only the two large blobs became files');
     const rows = new Database(join(dir, 'metadata.sqlite'), { readonly: true });
@@ -113,6 +122,7 @@ test('SqliteBlobStore: a full database is BlobStoreFullError and stores nothing;
     metadata.database.pragma(`max_page_count = ${pages}`);
     await assert.rejects(store.write(generate(2, 64 * 1024)), BlobStoreFullError);
     await assert.rejects(store.copy(kept.locator), BlobStoreFullError);
+    await assert.rejects(store.writeBuffer!(pattern(3, 0, 64 * 1024)), BlobStoreFullError);
     assert.deepEqual(await listAll(store), [kept.locator], 'nothing half-stored');
     metadata.database.pragma('max_page_count = 1073741823');
     assert.deepEqual(await collect(await store.read(kept.locator)), pattern(1, 0, 3000));

@@ -181,12 +181,18 @@ describe('objects', () => {
     assert.equal(got.CacheControl, 'no-cache');
   });
 
-  test('a wrong Content-MD5 is refused with BadDigest and stores nothing', async () => {
+  test('a wrong Content-MD5 or checksum is refused with BadDigest and stores nothing, small body or streamed', async () => {
     const bucket = await newBucket();
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'm', Body: 'old' }));
-    await expectError(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'm', Body: 'new', ContentMD5: createHash('md5').update('other').digest('base64') })), 'BadDigest', 400);
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'm' }));
-    assert.equal((await bodyBytes(got.Body)).toString(), 'old');
+    // 3 bytes are read whole and checked before anything is sealed; 100 KiB streams and is checked at its end.
+    for (const body of [Buffer.from('new'), randomBytes(100 * 1024)]) {
+      await expectError(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'm', Body: body, ContentMD5: createHash('md5').update('other').digest('base64') })), 'BadDigest', 400);
+      await expectError(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'm', Body: body, ChecksumCRC32C: 'AAAAAA==' })), 'BadDigest', 400);
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'm' }));
+      assert.equal((await bodyBytes(got.Body)).toString(), 'old');
+      const right = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ok-${body.length}`, Body: body, ContentMD5: createHash('md5').update(body).digest('base64') }));
+      assert.equal(right.ETag, `"${createHash('md5').update(body).digest('hex')}"`);
+    }
   });
 
   test('checksums are verified, stored and returned with ChecksumMode', async () => {

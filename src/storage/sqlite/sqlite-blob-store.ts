@@ -59,7 +59,10 @@ export class SqliteBlobStore implements BlobStore {
   async write(source: AsyncIterable<Buffer> | Readable): Promise<BlobWriteResult> {
     const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk as Buffer);
-    const data = Buffer.concat(chunks);
+    return this.writeBuffer(Buffer.concat(chunks));
+  }
+
+  async writeBuffer(data: Buffer): Promise<BlobWriteResult> {
     const id = randomBytes(16).toString('hex');
     this.insert(() => this.stmt.insert.run(id, data));
     return { locator: `db/${id}`, bytes: data.length };

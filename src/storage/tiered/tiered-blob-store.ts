@@ -68,10 +68,16 @@ export class TieredBlobStore implements BlobStore {
     return this.options.ownsSmall(locator) ? this.options.small : this.options.large;
   }
 
+  /** A whole blob goes straight to the store its size chooses. */
+  async writeBuffer(data: Buffer, hint?: string): Promise<BlobWriteResult> {
+    const store = data.length <= this.options.smallMaxBytes ? this.options.small : this.options.large;
+    return store.writeBuffer ? store.writeBuffer(data, hint) : store.write(Readable.from([data], { objectMode: false }), hint);
+  }
+
   async write(source: AsyncIterable<Buffer> | Readable, hint?: string): Promise<BlobWriteResult> {
     const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
     const { chunks, ended } = await head(readable, this.options.smallMaxBytes);
-    if (ended) return this.options.small.write(Readable.from(chunks, { objectMode: false }), hint);
+    if (ended) return this.writeBuffer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), hint);
     // The held chunks, then the rest of the source, with errors and hang-ups passed both ways.
     const rest = new PassThrough();
     for (const chunk of chunks) rest.write(chunk);

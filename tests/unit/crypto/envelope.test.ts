@@ -10,7 +10,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { cipherSize, createDecryptStream, createEncryptStream, DEFAULT_PACKAGE_BYTES, IntegrityError, packageBytesOf, packageCount, planRange, type RangePlan } from '../../../src/crypto/envelope.js';
+import { cipherSize, createDecryptStream, createEncryptStream, DEFAULT_PACKAGE_BYTES, IntegrityError, packageBytesOf, packageCount, planRange, sealEnvelope, type RangePlan } from '../../../src/crypto/envelope.js';
 import { replay } from '../../helpers/replay-random.js';
 import { repoRoot as root } from '../../helpers/server.js';
 
@@ -80,7 +80,7 @@ function assertGolden(v: GoldenEnvelope, cipher: Buffer, how: string): void {
 }
 
 for (const v of vectors.golden) {
-  test(`golden envelope "${v.name}": both encryptors write it and the decryptor reads it back`, async () => {
+  test(`golden envelope "${v.name}": all three encryptors write it and the decryptor reads it back`, async () => {
     const plain = plaintextOf(v.plainBytes);
     // Small pieces exercise buffering across package boundaries; they cost too much on 64 KiB packages.
     const piece = v.packageBytes > 1024 ? 4099 : 1;
@@ -90,6 +90,7 @@ for (const v of vectors.golden) {
     const declared = await run(createEncryptStream(key, { packageBytes: v.packageBytes, random: replay(v.randomHex), plainBytes: v.plainBytes }), plain, piece + 2);
     assert.equal(declared.error, undefined);
     assertGolden(v, declared.out, 'length declared');
+    assertGolden(v, sealEnvelope(key, plain, { packageBytes: v.packageBytes, random: replay(v.randomHex) }), 'sealed whole');
     assert.equal(v.cipherBytes, cipherSize(v.plainBytes, v.packageBytes));
 
     const cipher = v.cipherHex !== undefined ? Buffer.from(v.cipherHex, 'hex') : declared.out;

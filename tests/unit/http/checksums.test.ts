@@ -2,7 +2,7 @@
  * The S3 additional checksums: the standard CRC check values of "123456789", FIPS 180 digests,
  * the base64 forms S3 sends, the published crc32c of the AWS trailer example, incremental updates
  * across every split, the table-driven CRCs against bit-at-a-time references, the COMPOSITE
- * multipart form and the pass-through digest stream.
+ * multipart form, the pass-through digest stream and the same digests fed directly.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import {
   compositeChecksum,
   crc32cUpdate,
   createChecksum,
+  createDigests,
   createDigestStream,
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
@@ -224,4 +225,18 @@ test('the digest stream computes no MD5 unless asked', async () => {
   stream.resume();
   await pipeline(Readable.from([CHECK]), stream);
   assert.deepEqual(stream.results(), { checksums: { crc32: 'y/Q5Jg==' }, bytes: 9 });
+});
+
+test('digests fed directly equal the digest stream over the same bytes, in any split', async () => {
+  const data = bytes(70_003);
+  const stream = createDigestStream({ md5: 'compute', checksums: { crc64nvme: 'compute', sha1: 'compute' } });
+  stream.resume();
+  await pipeline(Readable.from([data]), stream);
+  for (const at of [0, 1, 65_536, 70_003]) {
+    const d = createDigests({ md5: 'compute', checksums: { crc64nvme: 'compute', sha1: 'compute' } });
+    d.update(data.subarray(0, at));
+    d.update(data.subarray(at));
+    assert.deepEqual(d.results(), stream.results(), `split at ${at}`);
+  }
+  assert.deepEqual(createDigests({}).results(), { checksums: {}, bytes: 0 });
 });

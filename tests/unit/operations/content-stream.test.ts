@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createEncryptStream, createEnvelopeOpener, IntegrityError, TAG_BYTES } from '../../../src/crypto/envelope.js';
-import { ContentStream, type ContentPart } from '../../../src/operations/content-stream.js';
+import { ContentStream, readWhole, type ContentPart } from '../../../src/operations/content-stream.js';
 import type { BlobReader } from '../../../src/storage/blob-store.js';
 import { repoRoot } from '../../helpers/server.js';
 
@@ -124,6 +124,19 @@ test('the next read is issued before the consumer has taken the plaintext of the
   assert.equal(out.length, plain.length - P);
 });
 
+/** The parts of the plaintext range first..last of segments of `sizes` stored as `blobs`. */
+function rangeParts(sizes: number[], blobs: Buffer[], rec: Recorder, key: Buffer, first: number, last: number): ContentPart[] {
+  const parts: ContentPart[] = [];
+  let offset = 0;
+  sizes.forEach((size, i) => {
+    const segFirst = offset;
+    offset += size;
+    if (last < segFirst || first > offset - 1) return;
+    parts.push(partOver(blobs[i]!, rec, key, size, { range: { first: Math.max(first, segFirst) - segFirst, last: Math.min(last, offset - 1) - segFirst } }));
+  });
+  return parts;
+}
+
 test('ranges inside, across and at the ends of packages and reads, over several segments', async () => {
   const key = randomBytes(32);
   const sizes = [3 * P + 100, 5 * P, 17];
@@ -134,17 +147,8 @@ test('ranges inside, across and at the ends of packages and reads, over several 
     [0, 0], [P - 1, P], [1, 3 * P + 99], [2 * P + 5, 2 * P + 5], [3 * P + 99, 3 * P + 100], [P, whole.length - 1], [whole.length - 17, whole.length - 1], [0, whole.length - 1],
   ];
   for (const [first, last] of cases) {
-    const parts: ContentPart[] = [];
     const rec = recorder();
-    let offset = 0;
-    sizes.forEach((size, i) => {
-      const segFirst = offset;
-      offset += size;
-      if (last < segFirst || first > offset - 1) return;
-      const from = Math.max(first, segFirst) - segFirst;
-      const to = Math.min(last, offset - 1) - segFirst;
-      parts.push(partOver(blobs[i]!, rec, key, size, { range: { first: from, last: to } }));
-    });
+    const parts = rangeParts(sizes, blobs, rec, key, first, last);
     const { out, error } = await drain(streamOf(parts));
     assert.equal(error, undefined, `${first}-${last}`);
     assert.ok(out.equals(whole.subarray(first, last + 1)), `${first}-${last}`);
@@ -274,4 +278,67 @@ test('the envelope opener keeps no chunk: a caller may overwrite its buffer as s
     opener.final();
     assert.ok(Buffer.concat(out).equals(plain), `pieces of ${piece}`);
   }
+});
+
+/** readWhole over the same parts, as drain() reports a stream. */
+async function whole(parts: ContentPart[]): Promise<{ out: Buffer; error?: unknown }> {
+  try {
+    return { out: await readWhole(parts) };
+  } catch (error) {
+    return { out: Buffer.alloc(0), error };
+  }
+}
+
+test('readWhole gives what ContentStream gives: whole segments, ranges over several segments, any package size', async () => {
+  const key = randomBytes(32);
+  for (const size of [0, 1, 17, P - 1, P, P + 1, 3 * P + 5]) {
+    const plain = randomBytes(size);
+    const blob = await seal(key, plain);
+    const rec = recorder();
+    const { out, error } = await whole([partOver(blob, rec, key, size)]);
+    assert.equal(error, undefined, `size ${size}`);
+    assert.ok(out.equals(plain), `size ${size}`);
+    assert.equal(rec.closes, 1, `size ${size}`);
+  }
+  const sizes = [2 * P + 100, 17, 4096];
+  for (const packageBytes of [16, 4096, P]) {
+    const plains = sizes.map((n) => randomBytes(n));
+    const blobs = await Promise.all(plains.map((p) => seal(key, p, packageBytes)));
+    const all = Buffer.concat(plains);
+    for (const [first, last] of [[0, 0], [packageBytes - 1, packageBytes], [1, all.length - 2], [2 * P + 99, 2 * P + 101], [all.length - 1, all.length - 1]] as Array<[number, number]>) {
+      const parts = rangeParts(sizes, blobs, recorder(), key, first, last);
+      const streamed = await drain(streamOf(parts));
+      const read = await whole(parts);
+      assert.equal(read.error, undefined, `${packageBytes}: ${first}-${last}`);
+      assert.ok(read.out.equals(all.subarray(first, last + 1)), `${packageBytes}: ${first}-${last}`);
+      assert.ok(read.out.equals(streamed.out), `${packageBytes}: ${first}-${last} as streamed`);
+    }
+  }
+});
+
+test('must fail: readWhole returns nothing of a damaged, truncated or unreadable envelope, and closes each blob once', async () => {
+  const key = Buffer.from(vectors.contentKeyHex, 'hex');
+  for (const v of vectors.mustFail) {
+    const rec = recorder();
+    const { out, error } = await whole([partOver(Buffer.from(v.cipherHex, 'hex'), rec, v.contentKeyHex ? Buffer.from(v.contentKeyHex, 'hex') : key, v.plainBytes)]);
+    assert.ok(error instanceof IntegrityError, `${v.name}: got ${String(error)}`);
+    assert.equal(out.length, 0, v.name);
+    assert.equal(rec.closes, 1, v.name);
+  }
+  const plain = randomBytes(3 * P + 9);
+  const blob = await seal(key, plain);
+  for (const cut of [1, TAG_BYTES, STRIDE + 3, blob.length - 5]) {
+    const rec = recorder();
+    const { error } = await whole([partOver(blob.subarray(0, blob.length - cut), rec, key, plain.length, { cipherBytes: blob.length })]);
+    assert.ok(error instanceof IntegrityError, `cut ${cut}: ${String(error)}`);
+    const ranged = await whole([partOver(blob.subarray(0, blob.length - cut), recorder(), key, plain.length, { cipherBytes: blob.length, range: { first: 3 * P, last: 3 * P + 8 } })]);
+    assert.ok(ranged.error instanceof IntegrityError, `cut ${cut}, range: ${String(ranged.error)}`);
+  }
+  const flipped = Buffer.from(blob);
+  flipped[16 + 2 * STRIDE + 1]! ^= 1;
+  assert.ok((await whole([partOver(flipped, recorder(), key, plain.length)])).error instanceof IntegrityError);
+  const rec = recorder();
+  const failing = await whole([partOver(blob, rec, key, plain.length, { fail: { atRead: 1 } })]);
+  assert.match(String(failing.error), /disk failed/);
+  assert.equal(rec.closes, 1);
 });
