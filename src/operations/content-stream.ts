@@ -183,9 +183,9 @@ export async function readWhole(parts: ContentPart[]): Promise<Buffer> {
     const reader = await part.open();
     let opener: EnvelopeOpener | undefined;
     try {
+      // A reader fills the buffer except where the blob ends.
       const envelope = Buffer.allocUnsafe(part.cipherBytes);
-      let bytes = 0;
-      for (let n = -1; n !== 0 && bytes < envelope.length; bytes += n) n = await reader.read(envelope.subarray(bytes), bytes);
+      const bytes = await reader.read(envelope, 0);
       const data = envelope.subarray(0, bytes);
       if (!part.range) {
         opener = createEnvelopeOpener(part.contentKey, { plainBytes: part.plainBytes });

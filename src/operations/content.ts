@@ -9,6 +9,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { chain } from '../http/stream-chain.js';
 import { fail, isObscuraError } from '../errors/index.js';
 import {
+  cipherSize,
   createDecryptStream,
   createEncryptStream,
   DEFAULT_PACKAGE_BYTES,
@@ -34,7 +35,7 @@ const READ_BYTES = readBytesFor(DEFAULT_PACKAGE_BYTES);
 import { derivePartKey } from '../crypto/keys.js';
 import { createDigests, createDigestStream, type ChecksumAlgorithm, type DigestResults } from '../http/checksums.js';
 import { createLengthLimit, readBodyExactly } from '../http/limits.js';
-import { BlobNotFoundError, BlobStoreFullError, BlobStoreUnavailableError } from '../storage/blob-store.js';
+import { BlobNotFoundError, BlobStoreFullError, BlobStoreUnavailableError, writeWholeBlob } from '../storage/blob-store.js';
 import type { SegmentRecord } from '../metadata/records.js';
 import { ContentStream, readWhole, type ContentPart } from './content-stream.js';
 import type { ChecksumInput } from './types.js';
@@ -77,14 +78,15 @@ export function translateStorageError(e: unknown): unknown {
 }
 
 /**
- * Bodies of a declared length up to this are read whole, checked and sealed in memory, then
- * written as one row (writeWholeSegment): no stream per stage for a 4 KiB PUT.
+ * Plaintext up to this is handled whole, with no stream per stage: a body of a declared length is
+ * read, checked and sealed in memory and written as one row (writeWholeSegment), and a read of as
+ * much (its ciphertext) is decrypted into one buffer (readObjectBody).
  */
-const WHOLE_WRITE_MAX_BYTES = 64 * 1024;
+const WHOLE_MAX_BYTES = 64 * 1024;
 
 /** Encrypts `source` under `contentKey` into one blob, verifying digests on the way. */
 export async function writeSegment(services: Services, source: Readable, contentKey: Buffer, options: WriteSegmentOptions): Promise<WrittenSegment> {
-  if (options.expectedBytes !== undefined && options.expectedBytes <= WHOLE_WRITE_MAX_BYTES) return writeWholeSegment(services, source, contentKey, { ...options, expectedBytes: options.expectedBytes });
+  if (options.expectedBytes !== undefined && options.expectedBytes <= WHOLE_MAX_BYTES) return writeWholeSegment(services, source, contentKey, { ...options, expectedBytes: options.expectedBytes });
   const digest = createDigestStream(digestsWanted(options));
   const limit = createLengthLimit({ maxBytes: options.maxBytes, ...(options.expectedBytes !== undefined ? { expectedBytes: options.expectedBytes } : {}) });
   // With a declared length the encryptor streams each package without buffering or copying.
@@ -123,10 +125,9 @@ async function writeWholeSegment(services: Services, source: Readable, contentKe
   const results = digests.results();
   checkDigests(results, options);
   const envelope = sealEnvelope(contentKey, plaintext);
-  const { blobs } = services;
   let written;
   try {
-    written = await (blobs.writeBuffer ? blobs.writeBuffer(envelope, options.hint) : blobs.write(Readable.from([envelope], { objectMode: false }), options.hint));
+    written = await writeWholeBlob(services.blobs, envelope, options.hint);
   } catch (e) {
     throw translateStorageError(e);
   }
@@ -181,30 +182,28 @@ export function multipartEtag(partEtags: string[]): string {
  * packages touched. `keyFor` gives each segment's content key.
  */
 export function readContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Readable {
-  const parts = segmentRanges(segments, first, last);
-  const { blobs } = services;
-  if (blobs.open) return new ContentStream(contentParts(blobs, parts, keyFor), READ_BYTES, (e) => translateStorageError(e) as Error);
-  return readContentFromStreams(services, parts, keyFor);
+  return streamContent(services, segmentRanges(segments, first, last), keyFor);
 }
 
 /**
- * Reads whose ciphertext is at most this many bytes are answered from one buffer (readWholeContent):
- * a small object's blob is in the SQLite tier and read by one SELECT anyway.
+ * readContent for an answer (GetObject): a small read (ciphertext within cipherSize(WHOLE_MAX_BYTES),
+ * from a store with random access) as one buffer, all of it authenticated, since it leaves in one
+ * write anyway; any other as readContent's stream.
  */
-const WHOLE_READ_MAX_BYTES = 64 * 1024 + HEADER_BYTES + TAG_BYTES;
-
-/**
- * readContent for a small read: the plaintext as one buffer, all of it authenticated, or undefined
- * when the read is not small (or the store has no random access) and must stream.
- */
-export function readWholeContent(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Promise<Buffer> | undefined {
-  const { blobs } = services;
-  if (!blobs.open) return undefined;
+export function readObjectBody(services: Services, segments: SegmentRecord[], keyFor: (partNumber: number) => Buffer, first: number, last: number): Promise<Buffer> | Readable {
   const parts = segmentRanges(segments, first, last);
-  if (parts.reduce((n, p) => n + p.segment.cipherBytes, 0) > WHOLE_READ_MAX_BYTES) return undefined;
+  const { blobs } = services;
+  if (!blobs.open || parts.reduce((n, p) => n + p.segment.cipherBytes, 0) > cipherSize(WHOLE_MAX_BYTES)) return streamContent(services, parts, keyFor);
   return readWhole(contentParts(blobs, parts, keyFor)).catch((e: unknown) => {
     throw translateStorageError(e);
   });
+}
+
+/** The plaintext of the slices of a read, streamed: by random access where the store has it. */
+function streamContent(services: Services, parts: SegmentSlice[], keyFor: (partNumber: number) => Buffer): Readable {
+  const { blobs } = services;
+  if (blobs.open) return new ContentStream(contentParts(blobs, parts, keyFor), READ_BYTES, (e) => translateStorageError(e) as Error);
+  return readContentFromStreams(services, parts, keyFor);
 }
 
 /** The slices of a read as ContentStream / readWhole parts, read by random access (`blobs.open`). */

@@ -3,11 +3,12 @@
  * conditionals, map a range to the packages it touches and stream the plaintext (a small read is
  * decrypted whole first).
  */
+import { Readable } from 'node:stream';
 import { fail } from '../errors/index.js';
 import { resolveRange } from '../http/range.js';
 import type { ObjectRecord } from '../metadata/records.js';
 import type { OperationContext } from './context.js';
-import { readContent, readWholeContent, segmentKey } from './content.js';
+import { readObjectBody, segmentKey } from './content.js';
 import { copyDefined, evaluateConditionals, objectHeaders, openMeta, requireBucket, STANDARD_HEADER_FIELDS } from './object-common.js';
 import type { GetObjectInput, OperationResult, ResultHeaders } from './types.js';
 
@@ -66,16 +67,14 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
       return { status, headers };
     }
     const key = objectKey;
-    const keyFor = (n: number): Buffer => segmentKey(key, n);
-    // A small read is decrypted whole and leaves with its headers in one write.
-    const whole = readWholeContent(ctx, record.segments, keyFor, first, last);
-    if (whole) {
-      const body = await whole;
+    const body = readObjectBody(ctx, record.segments, (n) => segmentKey(key, n), first, last);
+    if (!(body instanceof Readable)) {
+      // A small read, decrypted whole: it leaves with its headers in one write.
+      const bytes = await body;
       unpin();
       key.fill(0);
-      return { status, headers, body };
+      return { status, headers, body: bytes };
     }
-    const body = readContent(ctx, record.segments, keyFor, first, last);
     body.once('close', () => {
       unpin();
       key.fill(0);

@@ -2,7 +2,7 @@
  * BlobStore: where ciphertext lives. It writes a stream and returns a locator, reads a byte range,
  * copies and deletes. It knows nothing of encryption and never sees plaintext or keys.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** Opaque name of a stored blob. Chosen by the store; safe to persist in metadata. */
 export type BlobLocator = string;
@@ -89,4 +89,9 @@ export interface BlobStore {
   /** Called once at start: removes temporary files left by a crash. Returns how many. */
   cleanTemporary(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A blob already whole in memory into `store`: its writeBuffer where it has one, else its write. */
+export function writeWholeBlob(store: BlobStore, data: Buffer, hint?: string): Promise<BlobWriteResult> {
+  return store.writeBuffer ? store.writeBuffer(data, hint) : store.write(Readable.from([data], { objectMode: false }), hint);
 }

@@ -6,7 +6,7 @@
  * locator; listing and start-up cleaning cover both.
  */
 import { PassThrough, Readable, pipeline } from 'node:stream';
-import type { BlobLocator, BlobReader, BlobStore, BlobWriteResult, ByteRange } from '../blob-store.js';
+import { writeWholeBlob, type BlobLocator, type BlobReader, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
 
 export interface TieredBlobStoreOptions {
   small: BlobStore;
@@ -70,8 +70,7 @@ export class TieredBlobStore implements BlobStore {
 
   /** A whole blob goes straight to the store its size chooses. */
   async writeBuffer(data: Buffer, hint?: string): Promise<BlobWriteResult> {
-    const store = data.length <= this.options.smallMaxBytes ? this.options.small : this.options.large;
-    return store.writeBuffer ? store.writeBuffer(data, hint) : store.write(Readable.from([data], { objectMode: false }), hint);
+    return writeWholeBlob(data.length <= this.options.smallMaxBytes ? this.options.small : this.options.large, data, hint);
   }
 
   async write(source: AsyncIterable<Buffer> | Readable, hint?: string): Promise<BlobWriteResult> {
