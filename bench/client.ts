@@ -48,8 +48,22 @@ export class LoadClient {
     this.agent.destroy();
   }
 
-  request(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | number; keepBody?: boolean } = {}): Promise<Answer> {
+  /**
+   * One request. A request sent on a kept-alive socket that the server closed at the same moment
+   * (its idle timeout; the peers keep Node's 5 s) fails with ECONNRESET before any answer: it is
+   * sent once more on a new socket, as Node's documentation advises (`request.reusedSocket`).
+   */
+  async request(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | number; keepBody?: boolean } = {}): Promise<Answer> {
     const started = process.hrtime.bigint();
+    try {
+      return await this.send(method, path, options, started);
+    } catch (e) {
+      if (!(e as { reusedSocket?: boolean }).reusedSocket || (e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+      return this.send(method, path, options, started);
+    }
+  }
+
+  private send(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | number; keepBody?: boolean }, started: bigint): Promise<Answer> {
     const q = path.indexOf('?');
     const query = q < 0 ? [] : path.slice(q + 1).split('&').filter(Boolean).map((p) => {
       const i = p.indexOf('=');
@@ -60,7 +74,9 @@ export class LoadClient {
     const size = typeof options.body === 'number' ? options.body : options.body?.length ?? 0;
     const signed = signV4({ method, canonicalUri: q < 0 ? path : path.slice(0, q), query, headers, payloadHash: 'UNSIGNED-PAYLOAD', accessKeyId: this.target.accessKey, secretAccessKey: this.target.secretKey, region: 'us-east-1', service: 's3', nowMs: Date.now() });
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = http.request({ host: '127.0.0.1', port: this.target.port, method, path, agent: this.agent, headers: { ...headers, ...signed, 'content-length': String(size) } }, (res) => {
+        answered = true;
         let bytes = 0;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => {
@@ -71,7 +87,7 @@ export class LoadClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: Number(process.hrtime.bigint() - started) / 1e6, ...(chunks.length ? { body: Buffer.concat(chunks).toString('utf8') } : {}), ...(etag ? { etag } : {}) }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (e) => reject(answered ? e : Object.assign(e, { reusedSocket: req.reusedSocket })));
       if (typeof options.body === 'number') generated(options.body).pipe(req);
       else req.end(options.body);
     });

@@ -61,10 +61,10 @@ export async function startChild(args: string[], ready: RegExp, env: NodeJS.Proc
   });
 }
 
-/** SIGTERM, then resolves when the child has exited. */
+/** SIGTERM, then resolves when the child has exited (at once if it already has, by a signal too). */
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((r) => {
-    if (child.exitCode !== null) return r();
+    if (child.exitCode !== null || child.signalCode !== null) return r();
     child.once('exit', () => r());
     child.kill('SIGTERM');
   });
@@ -86,6 +86,15 @@ export async function startObscura(work: string, nodeArgs: string[] = []): Promi
     /obscura listening http=http:\/\/127\.0\.0\.1:(\d+)/,
   );
   return { child, target: { name: 'obscura', port: Number(match[1]), accessKey, secretKey } };
+}
+
+/**
+ * Waits after a server starts, before anything is measured: a new Obscura makes its 4,096 blob
+ * shard directories in the background (FsBlobStore.prepareShards; about 3 s on a fresh data dir
+ * here), disk work that is no scenario's.
+ */
+export function settle(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 5000));
 }
 
 /**

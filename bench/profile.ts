@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectOk, LoadClient, pool, ssecHeaders } from './client.js';
 import { flameTree, renderFlameSvg, topSelf, type CpuProfile } from './flame.js';
-import { repo, startObscura, stop, threadCpuSeconds } from './proc.js';
+import { repo, settle, startObscura, stop, threadCpuSeconds } from './proc.js';
 
 const quick = process.argv.includes('--quick');
 const MiB = 1024 * 1024;
@@ -22,11 +22,6 @@ const SMALL_OPS = quick ? 1000 : 4000;
 const SMALL_CONCURRENCY = 16;
 /** Sampling interval, µs: 4 × V8's default, enough ticks for a 1 s transfer. */
 const INTERVAL_US = 250;
-/**
- * Wait after the profiled server starts, before the scenario: a new server checks its 4,096 blob
- * shard directories in the background (FsBlobStore.prepareShards), work that is not the scenario's.
- */
-const SETTLE_MS = 3000;
 
 const log = (s: string): void => void process.stderr.write(`[profile] ${s}\n`);
 
@@ -88,7 +83,7 @@ async function profileScenario(scenario: Scenario, work: string, outDir: string)
   const server = await startObscura(dir, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-interval=${INTERVAL_US}`]);
   const pid = server.child.pid!;
   const client = new LoadClient(server.target);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await settle();
   const cpu0 = threadCpuSeconds(pid);
   const clientCpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();

@@ -4,15 +4,15 @@
  * temp directories. Prints a table and the target ratios, writes JSON, and (full run) rewrites
  * BENCHMARKS.md with an SVG chart. A benchmark, never a timed test.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectOk, LoadClient, percentile, pool, ssecHeaders, type Target } from './client.js';
-import { cpuSeconds, memory, repo, startChild, startObscura, stop, takePeakRss } from './proc.js';
-import { renderMarkdown, renderSvg, type BenchResults } from './report.js';
+import { cpuSeconds, memory, repo, settle, startChild, startObscura, stop, takePeakRss } from './proc.js';
+import { median, renderMarkdown, renderSvg, type BenchResults, type TargetResults } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -25,9 +25,10 @@ const SMALL_CONCURRENCY = 16;
 const MULTIPART = quick ? 64 * MiB : 256 * MiB;
 const LIST_KEYS = quick ? 10_000 : 100_000;
 /**
- * Big transfers and the machine probes run this many times and report the median: on this VM the
- * same 1 GiB write costs the kernel 0.3 to 2.7 s of system time from one run to the next (page
- * cache pages that the host must back anew), so a single sample says more about the VM than the code.
+ * Big transfers, the machine probes and the 4 KiB scenarios run this many rounds, the servers
+ * taking turns, and report the median: on this VM the same 1 GiB write costs the kernel 0.3 to 2.7
+ * s of system time from one minute to the next (page cache pages that the host must back anew),
+ * so a single sample says more about the VM than the code.
  */
 const ROUNDS = quick ? 2 : 3;
 /** Untimed 4 KiB requests per mode before the timed ones, for each server: the JIT warms up first. */
@@ -37,22 +38,6 @@ const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
 
 function gbps(bytes: number, ms: number): number {
   return bytes / (ms / 1000) / 1e9;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Runs `probe` ROUNDS times (after a sync each) and returns the median and every sample. */
-async function rounds(probe: (round: number) => Promise<number>): Promise<{ median: number; samples: number[] }> {
-  const samples: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    quiesce();
-    samples.push(await probe(round));
-  }
-  return { median: median(samples), samples };
 }
 
 /** Measures `fn` and the load client's CPU share during it. */
@@ -65,53 +50,73 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; clientCpu
   return { ms, clientCpu: (cpu.user + cpu.system) / 1000 / ms, value };
 }
 
-async function limits(work: string): Promise<BenchResults['limits']> {
-  log('machine limits');
+/** The machine's limits, probed round by round beside the servers' big transfers (probeRound). */
+interface Probes {
+  peers: Record<StreamKind, { child: ChildProcess; client: LoadClient }>;
+  samples: Record<'gcmOneCore' | 'streamPlain' | 'streamGcm' | 'uploadDiscard' | 'diskFsync', number[]>;
+}
+
+type StreamKind = 'stream-plain' | 'stream-gcm' | 'discard';
+
+/** AES-256-GCM over 64 KiB packages on this thread, GB/s. */
+function gcmOneCore(): number {
   const key = randomBytes(32);
   const block = randomBytes(64 * 1024);
   const nonce = Buffer.alloc(12);
-  const gcm = await rounds(async () => {
-    const t0 = process.hrtime.bigint();
-    for (let done = 0, i = 0; done < BIG; done += block.length, i++) {
-      nonce.writeUInt32BE(i, 7);
-      const c = createCipheriv('aes-256-gcm', key, nonce);
-      c.update(block);
-      c.final();
-      c.getAuthTag();
-    }
-    return gbps(BIG, Number(process.hrtime.bigint() - t0) / 1e6);
-  });
+  const t0 = process.hrtime.bigint();
+  for (let done = 0, i = 0; done < BIG; done += block.length, i++) {
+    nonce.writeUInt32BE(i, 7);
+    const c = createCipheriv('aes-256-gcm', key, nonce);
+    c.update(block);
+    c.final();
+    c.getAuthTag();
+  }
+  return gbps(BIG, Number(process.hrtime.bigint() - t0) / 1e6);
+}
+
+async function startProbes(): Promise<Probes> {
   const peer = join(here, 'peers.js');
-  const streamed: Record<string, { median: number; samples: number[] }> = {};
+  const peers = {} as Probes['peers'];
   for (const kind of ['stream-plain', 'stream-gcm', 'discard'] as const) {
     const { child, match } = await startChild([peer, kind, '0'], /listening (\d+)/);
-    const client = new LoadClient({ name: kind, port: Number(match[1]), accessKey: 'x', secretKey: 'y' });
-    streamed[kind] = await rounds(async () => {
-      const r = await measure(() => (kind === 'discard' ? client.request('PUT', '/x', { body: BIG }) : client.request('GET', `/x?bytes=${BIG}`)));
-      return gbps(BIG, r.ms);
-    });
+    peers[kind] = { child, client: new LoadClient({ name: kind, port: Number(match[1]), accessKey: 'x', secretKey: 'y' }) };
+  }
+  return { peers, samples: { gcmOneCore: [], streamPlain: [], streamGcm: [], uploadDiscard: [], diskFsync: [] } };
+}
+
+/** One sample of each limit (the trivial servers, the disk), taken just before a round of the servers' big transfers. */
+async function probeRound(probes: Probes, work: string, round: number): Promise<void> {
+  quiesce();
+  probes.samples.gcmOneCore.push(gcmOneCore());
+  const { peers, samples } = probes;
+  samples.streamPlain.push(gbps(BIG, (await measure(() => peers['stream-plain'].client.request('GET', `/x?bytes=${BIG}`))).ms));
+  samples.streamGcm.push(gbps(BIG, (await measure(() => peers['stream-gcm'].client.request('GET', `/x?bytes=${BIG}`))).ms));
+  samples.uploadDiscard.push(gbps(BIG, (await measure(() => peers['discard'].client.request('PUT', '/x', { body: BIG }))).ms));
+  quiesce();
+  const chunk = randomBytes(MiB);
+  const file = join(work, `disk-limit-${round}.bin`);
+  const fh = await open(file, 'w');
+  const d0 = process.hrtime.bigint();
+  for (let done = 0; done < BIG; done += chunk.length) await fh.write(chunk);
+  await fh.sync();
+  samples.diskFsync.push(gbps(BIG, Number(process.hrtime.bigint() - d0) / 1e6));
+  await fh.close();
+  await rm(file, { force: true });
+}
+
+async function stopProbes(probes: Probes): Promise<BenchResults['limits']> {
+  for (const { child, client } of Object.values(probes.peers)) {
     client.close();
     await stop(child);
   }
-  const chunk = randomBytes(MiB);
-  const disk = await rounds(async (round) => {
-    const file = join(work, `disk-limit-${round}.bin`);
-    const fh = await open(file, 'w');
-    const d0 = process.hrtime.bigint();
-    for (let done = 0; done < BIG; done += chunk.length) await fh.write(chunk);
-    await fh.sync();
-    const value = gbps(BIG, Number(process.hrtime.bigint() - d0) / 1e6);
-    await fh.close();
-    await rm(file, { force: true });
-    return value;
-  });
+  const s = probes.samples;
   return {
-    gcmOneCore: gcm.median,
-    streamPlain: streamed['stream-plain']!.median,
-    streamGcm: streamed['stream-gcm']!.median,
-    uploadDiscard: streamed['discard']!.median,
-    diskFsync: disk.median,
-    samples: { gcmOneCore: gcm.samples, streamPlain: streamed['stream-plain']!.samples, streamGcm: streamed['stream-gcm']!.samples, uploadDiscard: streamed['discard']!.samples, diskFsync: disk.samples },
+    gcmOneCore: median(s.gcmOneCore),
+    streamPlain: median(s.streamPlain),
+    streamGcm: median(s.streamGcm),
+    uploadDiscard: median(s.uploadDiscard),
+    diskFsync: median(s.diskFsync),
+    samples: { ...s },
   };
 }
 
@@ -148,79 +153,125 @@ function phasePeaks(pid: number): { before: () => void; after: (phase: string) =
   };
 }
 
-async function scenarios(target: Target, modes: Mode[], pid: number): Promise<BenchResults['targets'][string]> {
+/** A server under test and what has been measured of it so far. */
+interface Subject {
+  target: Target;
+  pid: number;
+  modes: Mode[];
+  client: LoadClient;
+  key: Buffer;
+  bucket: string;
+  rss: ReturnType<typeof phasePeaks>;
+  cpu0: number;
+  /** Wall time of this server's own scenarios, ms (the servers take turns). */
+  busyMs: number;
+  big: Partial<Record<Mode, { puts: number[]; gets: number[] }>>;
+  small: Partial<Record<Mode, { puts: number[]; gets: number[]; putMs: number[]; getMs: number[] }>>;
+  result: TargetResults;
+}
+
+async function subject(target: Target, pid: number, modes: Mode[]): Promise<Subject> {
   const client = new LoadClient(target);
-  const key = randomBytes(32);
   const bucket = `bench-${randomBytes(3).toString('hex')}`;
   await expectOk(client.request('PUT', `/${bucket}`), 'create bucket');
-  const cpu0 = cpuSeconds(pid);
-  const t0 = Date.now();
-  const result: BenchResults['targets'][string] = { big: {}, small: {}, clientCpu: {} };
-  const rss = phasePeaks(pid);
-  rss.after('start');
-  for (const mode of modes) {
-    log(`${target.name}: ${ROUNDS} objects of ${BIG / MiB} MiB, ${mode} (median of ${ROUNDS})`);
-    const puts: number[] = [];
-    const gets: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      quiesce();
-      rss.before();
-      const name = `/${bucket}/big-${mode}${round === 0 ? '' : `-${round}`}`;
-      const put = await measure(() => expectOk(client.request('PUT', name, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
-      rss.after('big PUT');
-      const get = await measure(() => expectOk(client.request('GET', name, { headers: readHeaders(mode, key) }), 'get big'));
-      rss.after('big GET');
-      if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
-      puts.push(gbps(BIG, put.ms));
-      gets.push(gbps(BIG, get.ms));
-      result.clientCpu[`put-${mode}`] = Math.max(result.clientCpu[`put-${mode}`] ?? 0, put.clientCpu);
-      result.clientCpu[`get-${mode}`] = Math.max(result.clientCpu[`get-${mode}`] ?? 0, get.clientCpu);
-      // Only the first object stays (the ranges read it): the disk holds one GiB per mode, not three.
-      if (round > 0) await expectOk(client.request('DELETE', name), 'delete big');
-    }
-    result.big[mode] = { putGBps: median(puts), getGBps: median(gets), putSamples: puts, getSamples: gets };
+  const s: Subject = { target, pid, modes, client, key: randomBytes(32), bucket, rss: phasePeaks(pid), cpu0: cpuSeconds(pid), busyMs: 0, big: {}, small: {}, result: { big: {}, small: {}, clientCpu: {} } };
+  s.rss.after('start');
+  return s;
+}
+
+/** Measures `fn` on `s`'s account (its busy time). */
+async function timed<T>(s: Subject, fn: () => Promise<T>): Promise<{ ms: number; clientCpu: number; value: T }> {
+  const m = await measure(fn);
+  s.busyMs += m.ms;
+  return m;
+}
+
+/** The modes in a different order each round, so none is always measured first or last. */
+function modesOf(s: Subject, round: number): Mode[] {
+  const at = round % s.modes.length;
+  return [...s.modes.slice(at), ...s.modes.slice(0, at)];
+}
+
+/** One PUT and GET of a big object in each mode. */
+async function bigRound(s: Subject, round: number): Promise<void> {
+  const { client, bucket, key, rss, result } = s;
+  for (const mode of modesOf(s, round)) {
+    quiesce();
+    rss.before();
+    const name = `/${bucket}/big-${mode}${round === 0 ? '' : `-${round}`}`;
+    const put = await timed(s, () => expectOk(client.request('PUT', name, { headers: modeHeaders(mode, key), body: BIG }), 'put big'));
+    rss.after('big PUT');
+    const get = await timed(s, () => expectOk(client.request('GET', name, { headers: readHeaders(mode, key) }), 'get big'));
+    rss.after('big GET');
+    if (get.value.bytes !== BIG) throw new Error(`GET returned ${get.value.bytes} bytes`);
+    const samples = (s.big[mode] ??= { puts: [], gets: [] });
+    samples.puts.push(gbps(BIG, put.ms));
+    samples.gets.push(gbps(BIG, get.ms));
+    result.clientCpu[`put-${mode}`] = Math.max(result.clientCpu[`put-${mode}`] ?? 0, put.clientCpu);
+    result.clientCpu[`get-${mode}`] = Math.max(result.clientCpu[`get-${mode}`] ?? 0, get.clientCpu);
+    // Only the first object stays (the ranges read it): the disk holds one GiB per mode, not three.
+    if (round > 0) await expectOk(client.request('DELETE', name), 'delete big');
   }
-  const rangeMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
-  log(`${target.name}: ${RANGE_REQUESTS} 1 MiB ranges at the start and at the end (${rangeMode})`);
+}
+
+async function rangesPhase(s: Subject): Promise<void> {
+  const { client, bucket, key, rss } = s;
+  const rangeMode: Mode = s.modes.includes('sse-c') ? 'sse-c' : 'none';
+  log(`${s.target.name}: ${RANGE_REQUESTS} 1 MiB ranges at the start and at the end (${rangeMode})`);
   const ranges: Record<string, number[]> = { start: [], end: [] };
   quiesce();
   rss.before();
-  for (const where of ['start', 'end'] as const) {
-    for (let i = 0; i < RANGE_REQUESTS; i++) {
-      const first = where === 'start' ? 0 : BIG - MiB;
-      const r = await expectOk(client.request('GET', `/${bucket}/big-${rangeMode}`, { headers: { ...readHeaders(rangeMode, key), range: `bytes=${first}-${first + MiB - 1}` } }), 'range');
-      if (r.bytes !== MiB) throw new Error(`range returned ${r.bytes} bytes`);
-      ranges[where]!.push(r.ms);
+  await timed(s, async () => {
+    for (const where of ['start', 'end'] as const) {
+      for (let i = 0; i < RANGE_REQUESTS; i++) {
+        const first = where === 'start' ? 0 : BIG - MiB;
+        const r = await expectOk(client.request('GET', `/${bucket}/big-${rangeMode}`, { headers: { ...readHeaders(rangeMode, key), range: `bytes=${first}-${first + MiB - 1}` } }), 'range');
+        if (r.bytes !== MiB) throw new Error(`range returned ${r.bytes} bytes`);
+        ranges[where]!.push(r.ms);
+      }
     }
-  }
+  });
   rss.after('ranges');
-  result.ranges = { mode: rangeMode, startP50: percentile(ranges['start']!, 50), startP99: percentile(ranges['start']!, 99), endP50: percentile(ranges['end']!, 50), endP99: percentile(ranges['end']!, 99) };
-  const small = randomBytes(4096);
-  log(`${target.name}: ${WARM_OPS} untimed 4 KiB PUTs and GETs per mode (warm-up)`);
-  for (const mode of modes) {
-    await pool(WARM_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/warm-${mode}/${i}`, { headers: modeHeaders(mode, key), body: small }), 'warm put'));
+  s.result.ranges = { mode: rangeMode, startP50: percentile(ranges['start']!, 50), startP99: percentile(ranges['start']!, 99), endP50: percentile(ranges['end']!, 50), endP99: percentile(ranges['end']!, 99) };
+}
+
+const SMALL = randomBytes(4096);
+
+async function warmUp(s: Subject): Promise<void> {
+  log(`${s.target.name}: ${WARM_OPS} untimed 4 KiB PUTs and GETs per mode (warm-up)`);
+  const { client, bucket, key } = s;
+  for (const mode of s.modes) {
+    await pool(WARM_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/warm-${mode}/${i}`, { headers: modeHeaders(mode, key), body: SMALL }), 'warm put'));
     await pool(WARM_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `/${bucket}/warm-${mode}/${i}`, { headers: readHeaders(mode, key) }), 'warm get'));
   }
-  for (const mode of modes) {
-    log(`${target.name}: ${SMALL_OPS} × 4 KiB, ${SMALL_CONCURRENCY} clients, ${mode}`);
+}
+
+/** SMALL_OPS 4 KiB PUTs, then as many GETs, at SMALL_CONCURRENCY clients, in each mode. */
+async function smallRound(s: Subject, round: number): Promise<void> {
+  const { client, bucket, key, rss } = s;
+  for (const mode of modesOf(s, round)) {
     quiesce();
     rss.before();
-    const puts = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `/${bucket}/small-${mode}/${i}`, { headers: modeHeaders(mode, key), body: small }), 'put small')));
-    const gets = await measure(() => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `/${bucket}/small-${mode}/${i}`, { headers: readHeaders(mode, key) }), 'get small')));
+    const prefix = `/${bucket}/small-${mode}/${round}`;
+    const puts = await timed(s, () => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `${prefix}/${i}`, { headers: modeHeaders(mode, key), body: SMALL }), 'put small')));
+    const gets = await timed(s, () => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `${prefix}/${i}`, { headers: readHeaders(mode, key) }), 'get small')));
     rss.after('4 KiB PUT+GET');
-    result.small[mode] = {
-      putOps: SMALL_OPS / (puts.ms / 1000),
-      putP99: percentile(puts.value.map((r) => r.ms), 99),
-      getOps: SMALL_OPS / (gets.ms / 1000),
-      getP99: percentile(gets.value.map((r) => r.ms), 99),
-    };
-    result.clientCpu[`small-${mode}`] = (puts.clientCpu + gets.clientCpu) / 2;
+    const samples = (s.small[mode] ??= { puts: [], gets: [], putMs: [], getMs: [] });
+    samples.puts.push(SMALL_OPS / (puts.ms / 1000));
+    samples.gets.push(SMALL_OPS / (gets.ms / 1000));
+    samples.putMs.push(...puts.value.map((r) => r.ms));
+    samples.getMs.push(...gets.value.map((r) => r.ms));
+    s.result.clientCpu[`small-${mode}`] = Math.max(s.result.clientCpu[`small-${mode}`] ?? 0, (puts.clientCpu + gets.clientCpu) / 2);
   }
-  const mpMode: Mode = modes.includes('sse-c') ? 'sse-c' : 'none';
-  log(`${target.name}: ${MULTIPART / MiB} MiB multipart in 8 MiB parts, 4 in flight (${mpMode})`);
+}
+
+async function multipartPhase(s: Subject): Promise<void> {
+  const { client, bucket, key, rss } = s;
+  const mpMode: Mode = s.modes.includes('sse-c') ? 'sse-c' : 'none';
+  log(`${s.target.name}: ${MULTIPART / MiB} MiB multipart in 8 MiB parts, 4 in flight (${mpMode})`);
   quiesce();
   rss.before();
-  const mp = await measure(async () => {
+  const mp = await timed(s, async () => {
     const init = await expectOk(client.request('POST', `/${bucket}/multipart?uploads`, { headers: modeHeaders(mpMode, key), keepBody: true }), 'initiate');
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body ?? '')![1]!;
     const parts = MULTIPART / (8 * MiB);
@@ -232,16 +283,20 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
     await expectOk(client.request('POST', `/${bucket}/multipart?uploadId=${encodeURIComponent(uploadId)}`, { body: Buffer.from(`<CompleteMultipartUpload>${tags.join('')}</CompleteMultipartUpload>`), ...(mpMode === 'sse-c' ? { headers: ssecHeaders(key) } : {}) }), 'complete');
   });
   rss.after('multipart');
-  result.multipart = { mode: mpMode, GBps: gbps(MULTIPART, mp.ms) };
-  log(`${target.name}: listing ${LIST_KEYS} keys in pages of 1,000`);
+  s.result.multipart = { mode: mpMode, GBps: gbps(MULTIPART, mp.ms) };
+}
+
+async function listingPhase(s: Subject): Promise<void> {
+  const { client, bucket, rss } = s;
+  log(`${s.target.name}: listing ${LIST_KEYS} keys in pages of 1,000`);
   const listBucket = `${bucket}-list`;
   await expectOk(client.request('PUT', `/${listBucket}`), 'create list bucket');
   rss.before();
-  await pool(LIST_KEYS, 64, (i) => expectOk(client.request('PUT', `/${listBucket}/k/${String(i).padStart(7, '0')}`, { body: Buffer.alloc(0) }), 'put key'));
+  await timed(s, () => pool(LIST_KEYS, 64, (i) => expectOk(client.request('PUT', `/${listBucket}/k/${String(i).padStart(7, '0')}`, { body: Buffer.alloc(0) }), 'put key')));
   rss.after(`${LIST_KEYS} empty PUTs, 64 clients`);
   quiesce();
   rss.before();
-  const listing = await measure(async () => {
+  const listing = await timed(s, async () => {
     let marker = '';
     let seen = 0;
     for (;;) {
@@ -255,31 +310,69 @@ async function scenarios(target: Target, modes: Mode[], pid: number): Promise<Be
   });
   if (listing.value !== LIST_KEYS) throw new Error(`listed ${listing.value} of ${LIST_KEYS}`);
   rss.after('listing');
-  result.listSeconds = listing.ms / 1000;
-  const elapsed = (Date.now() - t0) / 1000;
-  result.server = { peakRssMB: Math.max(...Object.values(rss.peaks), memory(pid).peakRss / MiB), cpuSeconds: cpuSeconds(pid) - cpu0, wallSeconds: elapsed, peakRssByPhase: rss.peaks };
-  client.close();
+  s.result.listSeconds = listing.ms / 1000;
+}
+
+/** The medians of the rounds (every sample kept), the server's CPU and peak RSS. */
+function finish(s: Subject): TargetResults {
+  const { result } = s;
+  for (const [mode, b] of Object.entries(s.big) as Array<[Mode, { puts: number[]; gets: number[] }]>) {
+    result.big[mode] = { putGBps: median(b.puts), getGBps: median(b.gets), putSamples: b.puts, getSamples: b.gets };
+  }
+  for (const [mode, m] of Object.entries(s.small) as Array<[Mode, { puts: number[]; gets: number[]; putMs: number[]; getMs: number[] }]>) {
+    result.small[mode] = { putOps: median(m.puts), putP99: percentile(m.putMs, 99), getOps: median(m.gets), getP99: percentile(m.getMs, 99), putSamples: m.puts, getSamples: m.gets };
+  }
+  result.server = { peakRssMB: Math.max(...Object.values(s.rss.peaks), memory(s.pid).peakRss / MiB), cpuSeconds: cpuSeconds(s.pid) - s.cpu0, wallSeconds: s.busyMs / 1000, peakRssByPhase: s.rss.peaks };
+  s.client.close();
   return result;
+}
+
+/**
+ * Runs `fn` for every subject, round by round, the servers taking turns (and the first to go
+ * alternating): what the VM does to one round (it moves a lot from minute to minute, page-cache
+ * costs above all) it does to both servers alike, so their ratios are taken round by round.
+ */
+async function inTurns(subjects: Subject[], rounds: number, fn: (s: Subject, round: number) => Promise<void>, before?: (round: number) => Promise<void>): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    await before?.(round);
+    for (const s of round % 2 === 0 ? subjects : [...subjects].reverse()) await fn(s, round);
+  }
 }
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'obscura-bench-'));
+  const children: ChildProcess[] = [];
   try {
+    log('starting the trivial servers, Obscura and s3rver');
+    const probes = await startProbes();
+    children.push(...Object.values(probes.peers).map((p) => p.child));
+    const obscura = await startObscura(work);
+    children.push(obscura.child);
+    await mkdir(join(work, 's3rver'), { recursive: true });
+    const peer = await startChild([join(here, 'peers.js'), 's3rver', '0', join(work, 's3rver')], /listening (\d+)/);
+    children.push(peer.child);
+    await settle();
+    const subjects = [await subject(obscura.target, obscura.child.pid!, ['none', 'sse-c', 'sse-kms']), await subject({ name: 's3rver', port: Number(peer.match[1]), accessKey: 'S3RVER', secretKey: 'S3RVER' }, peer.child.pid!, ['none'])];
+    log(`${ROUNDS} rounds of: the machine's limits, then ${BIG / MiB} MiB PUT and GET on each server in each of its modes`);
+    await inTurns(subjects, ROUNDS, bigRound, async (round) => {
+      log(`round ${round + 1} of ${ROUNDS}`);
+      await probeRound(probes, work, round);
+    });
+    const limits = await stopProbes(probes);
+    for (const s of subjects) await rangesPhase(s);
+    for (const s of subjects) await warmUp(s);
+    log(`${ROUNDS} rounds of ${SMALL_OPS} × 4 KiB PUTs then GETs per mode, ${SMALL_CONCURRENCY} clients, on each server in turn`);
+    await inTurns(subjects, ROUNDS, smallRound);
+    for (const s of subjects) await multipartPhase(s);
+    for (const s of subjects) await listingPhase(s);
     const results: BenchResults = {
       date: new Date().toISOString(),
       quick,
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.type()} ${os.release()}` },
       sizes: { bigMiB: BIG / MiB, smallOps: SMALL_OPS, multipartMiB: MULTIPART / MiB, listKeys: LIST_KEYS, rounds: ROUNDS, warmOps: WARM_OPS },
-      limits: await limits(work),
-      targets: {},
+      limits,
+      targets: Object.fromEntries(subjects.map((s) => [s.target.name, finish(s)])),
     };
-    const obscura = await startObscura(work);
-    results.targets['obscura'] = await scenarios(obscura.target, ['none', 'sse-c', 'sse-kms'], obscura.child.pid!);
-    await stop(obscura.child);
-    await mkdir(join(work, 's3rver'), { recursive: true });
-    const peer = await startChild([join(here, 'peers.js'), 's3rver', '0', join(work, 's3rver')], /listening (\d+)/);
-    results.targets['s3rver'] = await scenarios({ name: 's3rver', port: Number(peer.match[1]), accessKey: 'S3RVER', secretKey: 'S3RVER' }, ['none'], peer.child.pid!);
-    await stop(peer.child);
     const md = renderMarkdown(results, `npm run bench${quick ? ' -- --quick' : ''}`);
     process.stdout.write(md.table + '\n\n' + md.ratios + '\n');
     const outDir = join(repo, 'bench', 'results');
@@ -294,6 +387,7 @@ async function main(): Promise<void> {
       log('wrote BENCHMARKS.md, bench/results/latest.json and bench/results/throughput.svg');
     }
   } finally {
+    for (const child of children) await stop(child);
     await rm(work, { recursive: true, force: true });
   }
 }
