@@ -131,7 +131,7 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ${r.machine.platform}, Node ${r.machine.node}.`,
     'Everything on loopback: the load client (this process, its CPU share reported), Obscura as a child',
     `process started as \`npm start\` starts it (\`node ${SERVER_NODE_FLAGS.join(' ')}\`; \`--allow-insecure-sse\`, SQLite + local files, fsync on every write), and s3rver 3.7.1`,
-    '(plain, unencrypted, no SSE) as a peer. Sizes: ' + `${r.sizes.bigMiB} MiB objects, ${r.sizes.smallOps} small objects per mode, ${r.sizes.multipartMiB} MiB multipart, ${r.sizes.listKeys} keys listed.`,
+    '(plain, unencrypted, no SSE) as a peer. Sizes: ' + `${r.sizes.bigMiB} MiB objects, ${r.sizes.smallOps} small objects per mode and round, ${r.sizes.multipartMiB} MiB multipart, ${r.sizes.listKeys} keys listed.`,
     ...(r.sizes.rounds
       ? [
           `Big transfers, machine limits and 4 KiB scenarios: ${r.sizes.rounds} rounds, the servers taking turns (each round of big transfers right after a round of the limits), the median shown (every sample is in the JSON); 4 KiB scenarios after ${r.sizes.warmOps} untimed PUTs and GETs per mode on each server.`,
