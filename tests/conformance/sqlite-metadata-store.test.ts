@@ -96,3 +96,32 @@ test('SqliteMetadataStore: a file from a newer server is refused, not migrated d
   assert.throws(() => new SqliteMetadataStore(path), /newer than this server/);
   assert.equal(inspect(path).userVersion, 2);
 });
+
+test('SqliteMetadataStore: a bucket record is parsed once, shared frozen, and every change is seen at once', async () => {
+  const path = await newPath();
+  const store = new SqliteMetadataStore(path);
+  try {
+    await store.createBucket(bucketRecord('cached', { encryption: { algorithm: 'kms', kmsKeyId: 'k-1', blockedEncryptionTypes: ['SSE-C'] } }));
+    const first = await store.getBucket('cached');
+    assert.ok(first);
+    assert.equal(await store.getBucket('cached'), first, 'the second read is the same parsed record');
+    assert.throws(() => {
+      (first as { owner: string }).owner = 'SOMEONEELSE';
+    }, TypeError);
+    assert.throws(() => first.encryption!.blockedEncryptionTypes!.push('SSE-KMS'), TypeError);
+    assert.throws(() => {
+      (first.encryption as { kmsKeyId?: string }).kmsKeyId = 'k-2';
+    }, TypeError);
+    assert.deepEqual(await store.getBucket('cached'), bucketRecord('cached', { encryption: { algorithm: 'kms', kmsKeyId: 'k-1', blockedEncryptionTypes: ['SSE-C'] } }));
+
+    const updated = bucketRecord('cached', { owner: 'NEWOWNER' });
+    assert.equal(await store.updateBucket(updated), true);
+    assert.deepEqual(await store.getBucket('cached'), updated);
+    assert.equal(await store.deleteBucket('cached'), 'deleted');
+    assert.equal(await store.getBucket('cached'), undefined);
+    assert.equal(await store.createBucket(bucketRecord('cached')), 'created');
+    assert.deepEqual(await store.getBucket('cached'), bucketRecord('cached'));
+  } finally {
+    await store.close();
+  }
+});

@@ -39,6 +39,17 @@ const MIGRATIONS: Record<number, string> = {
   `,
 };
 
+/** Bucket records kept parsed (S3 allows 100 to 1,000 buckets an account); past this, the cache starts over. */
+const BUCKET_CACHE_MAX = 10_000;
+
+function frozenBucket(record: BucketRecord): Readonly<BucketRecord> {
+  if (record.encryption) {
+    if (record.encryption.blockedEncryptionTypes) Object.freeze(record.encryption.blockedEncryptionTypes);
+    Object.freeze(record.encryption);
+  }
+  return Object.freeze(record);
+}
+
 function keyBytes(key: string): Buffer {
   return Buffer.from(key, 'utf8');
 }
@@ -98,6 +109,13 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<SqliteMetadataStore['prepare']>;
   private readonly walSync: WalSync | undefined;
+  /**
+   * Bucket records by name, parsed once (every request reads its bucket's record, ~3 % of a 4 KiB
+   * request's CPU when parsed each time). This server is the only writer of the buckets table
+   * (`obscura user` only lists it), and every change here drops the entry. Records are frozen:
+   * callers change a bucket by passing a new record to updateBucket.
+   */
+  private readonly buckets = new Map<string, Readonly<BucketRecord>>();
 
   constructor(path: string) {
     if (path !== ':memory:') {
@@ -177,19 +195,28 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async createBucket(record: BucketRecord): Promise<'created' | 'exists'> {
+    this.buckets.delete(record.name);
     return this.durably(() => (this.stmt.insertBucket.run(record.name, JSON.stringify(record)).changes === 1 ? 'created' : 'exists'));
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const cached = this.buckets.get(name);
+    if (cached) return cached;
     const row = this.stmt.getBucket.get(name) as { doc: string } | undefined;
-    return row ? migrateBucket(JSON.parse(row.doc)) : undefined;
+    if (!row) return undefined;
+    const record = frozenBucket(migrateBucket(JSON.parse(row.doc)));
+    if (this.buckets.size >= BUCKET_CACHE_MAX) this.buckets.clear();
+    this.buckets.set(name, record);
+    return record;
   }
 
   async updateBucket(record: BucketRecord): Promise<boolean> {
+    this.buckets.delete(record.name);
     return this.durably(() => this.stmt.updateBucket.run(JSON.stringify(record), record.name).changes === 1);
   }
 
   async deleteBucket(name: string): Promise<DeleteBucketResult> {
+    this.buckets.delete(name);
     return this.durably(() => this.db.transaction((): DeleteBucketResult => {
       if (!this.stmt.getBucket.get(name)) return 'missing';
       if (this.stmt.anyObject.get(name) || this.stmt.anyUpload.get(name)) return 'not-empty';
