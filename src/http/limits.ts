@@ -48,16 +48,56 @@ export function createLengthLimit(opts: { maxBytes: number; expectedBytes?: numb
   });
 }
 
-/** A body of declared length read whole, with createLengthLimit's errors (for small bodies). */
-export async function readBodyExactly(stream: Readable, opts: { maxBytes: number; expectedBytes: number }): Promise<Buffer> {
+/**
+ * A body of declared length read whole, with createLengthLimit's errors (for small bodies). Read
+ * by events rather than `for await`, whose async iterator costs ~2 % of a 4 KiB PUT; the same
+ * outcomes: a refused or failed body destroys the source, and a source closed before its end is
+ * not a body (ERR_STREAM_PREMATURE_CLOSE, as the iterator answers).
+ */
+export function readBodyExactly(stream: Readable, opts: { maxBytes: number; expectedBytes: number }): Promise<Buffer> {
   const check = lengthCheck(opts);
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    check.add((chunk as Buffer).length);
-    chunks.push(chunk as Buffer);
-  }
-  check.end();
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const settle = (error: unknown, body?: Buffer): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', settle);
+      stream.off('close', onClose);
+      if (body === undefined) {
+        stream.destroy();
+        reject(error);
+      } else {
+        resolve(body);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        check.add(chunk.length);
+      } catch (e) {
+        return settle(e);
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      try {
+        check.end();
+      } catch (e) {
+        return settle(e);
+      }
+      settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onClose = (): void => settle(prematureClose());
+    if (stream.readableEnded) return onEnd();
+    if (stream.errored || stream.destroyed) return settle(stream.errored ?? prematureClose());
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', settle);
+    stream.once('close', onClose);
+  });
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /** Reads a small body whole (XML documents); MaxMessageLengthExceeded past `maxBytes`. */

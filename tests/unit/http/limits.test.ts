@@ -58,6 +58,22 @@ test('must fail: a source that errors or is destroyed mid-body is not a body', a
   cut.push(Buffer.alloc(5));
   setImmediate(() => cut.destroy());
   await assert.rejects(readBodyExactly(cut, { maxBytes: 100, expectedBytes: 10 }), (e: Error) => !isObscuraError(e));
+  const closed = new Readable({ read() {} });
+  closed.destroy();
+  await assert.rejects(readBodyExactly(closed, { maxBytes: 100, expectedBytes: 0 }), (e: Error) => !isObscuraError(e), 'a source already destroyed is not an empty body');
+});
+
+test('readBodyExactly: a refused body destroys its source (the rest is not read), and a source already ended is judged by its length', async () => {
+  const long = new Readable({ read() {} });
+  long.push(Buffer.alloc(60));
+  long.push(Buffer.alloc(60));
+  await assert.rejects(readBodyExactly(long, { maxBytes: 100, expectedBytes: 120 }), (e: unknown) => isObscuraError(e) && e.code === 'EntityTooLarge');
+  assert.equal(long.destroyed, true);
+  const ended = Readable.from([]);
+  ended.resume();
+  await new Promise((resolve) => ended.once('end', resolve));
+  assert.deepEqual(await readBodyExactly(ended, { maxBytes: 100, expectedBytes: 0 }), Buffer.alloc(0));
+  await assert.rejects(readBodyExactly(ended, { maxBytes: 100, expectedBytes: 1 }), (e: unknown) => isObscuraError(e) && e.code === 'IncompleteBody');
 });
 
 test('readBodyLimited reads a small XML body and refuses one past its bound', async () => {
