@@ -471,3 +471,30 @@ test('a tampered trailer signature is rejected', async () => {
   const { error } = await decodeWith(auth, trailerBody('sOO8/Q==', TRAILER_SIGNATURE.replace(/^d8/, 'd9')), ['x-amz-checksum-crc32c']);
   code('SignatureDoesNotMatch')(error);
 });
+
+test('the signed-header view of real requests: Node\'s header object when no name repeats, lists when one does (Node keeps only the first of some)', async () => {
+  const { createServer } = await import('node:http');
+  const { connect } = await import('node:net');
+  const views: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    views.push(signedHeaderView(req));
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const send = (headerLines: string[]): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`PUT /b/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n${headerLines.join('\r\n')}\r\n\r\n`));
+      socket.on('data', () => undefined);
+      socket.on('end', resolve);
+      socket.on('error', reject);
+    });
+  try {
+    await send(['X-Amz-Date: 20130524T000000Z', 'X-Amz-Meta-Tag:  spaced  ']);
+    await send(['X-Amz-Meta-Tag: one', 'x-amz-meta-tag: two', 'Content-Type: text/plain', 'Content-Type: image/png']);
+  } finally {
+    server.close();
+  }
+  assert.deepEqual({ ...views[0] }, { host: '127.0.0.1', 'content-length': '0', connection: 'close', 'x-amz-date': '20130524T000000Z', 'x-amz-meta-tag': 'spaced' });
+  assert.deepEqual({ ...views[1] }, { host: '127.0.0.1', 'content-length': '0', connection: 'close', 'x-amz-meta-tag': ['one', 'two'], 'content-type': ['text/plain', 'image/png'] });
+});
