@@ -195,9 +195,9 @@ export function createDigests(opts: { md5?: 'compute'; checksums?: Partial<Recor
     },
     results() {
       final ??= {
-        ...(md5 ? { md5: md5.digest() } : {}),
         checksums: Object.fromEntries(sums.map(([alg, s]) => [alg, s.digest().toString('base64')])),
         bytes,
+        ...(md5 ? { md5: md5.digest() } : {}),
       };
       return final;
     },

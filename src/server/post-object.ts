@@ -15,7 +15,7 @@ import type { WireRequest } from '../dialects/wire.js';
 import { fail, isObscuraError } from '../errors/index.js';
 import { el } from '../http/xml.js';
 import type { BucketRecord } from '../metadata/records.js';
-import type { OperationContext, Services } from '../operations/context.js';
+import { operationContext, type Services } from '../operations/context.js';
 import { handlePutObject } from '../operations/object-put.js';
 
 export interface PostObjectEnv {
@@ -120,14 +120,7 @@ export function handlePostObject(req: IncomingMessage, res: ServerResponse, wire
       if (sseCarried && !wire.isSecure && !env.allowInsecureSse) {
         throw fail('InvalidRequest', 'Requests specifying Server Side Encryption with Customer provided keys or KMS keys must be made over a secure connection.');
       }
-      const ctx: OperationContext = {
-        ...env.services,
-        requestId: env.requestId,
-        principal: auth.accessKeyId,
-        bucketRecord: env.bucket,
-        body,
-        trailers: () => ({}),
-      };
+      const ctx = operationContext(env.services, { requestId: env.requestId, principal: auth.accessKeyId, bucketRecord: env.bucket, body, trailers: () => ({}) });
       const result = await handlePutObject(ctx, {
         bucket: env.bucket.name,
         key,

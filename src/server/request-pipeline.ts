@@ -20,7 +20,7 @@ import { headerValue, type WireRequest } from '../dialects/wire.js';
 import { fail, isObscuraError, ObscuraError } from '../errors/index.js';
 import { createAwsChunkedDecoder } from '../http/aws-chunked.js';
 import { createPayloadHashCheck } from '../http/payload-hash.js';
-import type { OperationContext, Services } from '../operations/context.js';
+import { operationContext, type Services } from '../operations/context.js';
 import type { OperationResult } from '../operations/types.js';
 import { operationAccess, type OperationName } from '../routing/operations.js';
 import { route } from '../routing/route.js';
@@ -177,7 +177,7 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
         res.destroy();
         return;
       }
-      const headers: OutgoingHttpHeaders = { ...requestIdHeaders(dialect, requestId, options.hostId), ...(error.detail.headers ?? {}) };
+      const headers: OutgoingHttpHeaders = Object.assign(requestIdHeaders(dialect, requestId, options.hostId), error.detail.headers);
       const respond = (): void => {
         if (res.headersSent || res.destroyed) return;
         if (req.method === 'HEAD' || error.status === 304) {
@@ -186,7 +186,9 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
           res.end();
         } else {
           const body = renderErrorBody(dialect, error, requestId, options.hostId, resource);
-          res.writeHead(error.status, { ...headers, 'content-type': 'application/xml', 'content-length': String(body.length) });
+          headers['content-type'] = 'application/xml';
+          headers['content-length'] = String(body.length);
+          res.writeHead(error.status, headers);
           res.end(body);
         }
       };
@@ -305,15 +307,8 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
       throw fail('AccessDenied');
     }
     const { body, trailers, contentLength } = prepareBody(req, res, auth);
-    const ctx: OperationContext = {
-      ...services,
-      requestId,
-      principal: auth.accessKeyId,
-      ...(bucketRecord ? { bucketRecord } : {}),
-      body,
-      trailers,
-    };
-    const result = await invoke(name, wire, dialect, ctx, { renderKeyId: options.renderKeyId, ...(contentLength !== undefined ? { contentLength } : {}) });
+    const ctx = operationContext(services, { requestId, principal: auth.accessKeyId, body, trailers, ...(bucketRecord ? { bucketRecord } : {}) });
+    const result = await invoke(name, wire, dialect, ctx, contentLength !== undefined ? { renderKeyId: options.renderKeyId, contentLength } : { renderKeyId: options.renderKeyId });
     return sendResult(req, res, dialect, requestId, result);
   }
 
@@ -366,10 +361,9 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
 
   async function sendResult(req: IncomingMessage, res: ServerResponse, dialect: Dialect, requestId: string, result: OperationResult): Promise<number> {
     const status = result.status ?? 200;
-    const headers: OutgoingHttpHeaders = {
-      ...requestIdHeaders(dialect, requestId, options.hostId),
-      ...(result.headers ? renderResultHeaders(dialect, result.headers, options.renderKeyId) : {}),
-    };
+    // Built in place, not by spreads (see operationContext): this runs for every answer.
+    const headers: OutgoingHttpHeaders = requestIdHeaders(dialect, requestId, options.hostId);
+    if (result.headers) Object.assign(headers, renderResultHeaders(dialect, result.headers, options.renderKeyId));
     const body = result.body;
     if (body === undefined || req.method === 'HEAD' || status === 304 || status === 204) {
       if (body instanceof Readable) body.destroy();
@@ -379,13 +373,16 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
       return status;
     }
     if (Buffer.isBuffer(body)) {
-      res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+      headers['content-length'] = String(body.length);
+      res.writeHead(status, headers);
       res.end(body);
       return status;
     }
     if (!(body instanceof Readable)) {
       const xml = renderBody(dialect, body);
-      res.writeHead(status, { ...headers, 'content-type': 'application/xml', 'content-length': String(xml.length) });
+      headers['content-type'] = 'application/xml';
+      headers['content-length'] = String(xml.length);
+      res.writeHead(status, headers);
       res.end(xml);
       return status;
     }
