@@ -16,8 +16,9 @@ export interface KeyIdRenderer {
   (dialect: Dialect, keyId: string): string;
 }
 
+/** Every answer's first headers; literals with constant names (computed names cost a runtime call each). */
 export function requestIdHeaders(dialect: Dialect, requestId: string, hostId: string): OutgoingHttpHeaders {
-  return { [dialect.prefix + 'request-id']: requestId, [dialect.prefix + 'id-2']: hostId };
+  return dialect.prefix === 'x-amz-' ? { 'x-amz-request-id': requestId, 'x-amz-id-2': hostId } : { 'x-obs-request-id': requestId, 'x-obs-id-2': hostId };
 }
 
 /** Header values must be latin1 without control characters; anything else is percent-encoded. */

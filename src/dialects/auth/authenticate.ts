@@ -211,9 +211,17 @@ function parseCredential(value: string, code: 'AuthorizationHeaderMalformed' | '
 
 function parseSignedHeaders(value: string, code: 'AuthorizationHeaderMalformed' | 'AuthorizationQueryParametersError'): string[] {
   const list = value.split(';');
-  if (list.some((h) => h === '' || h !== h.toLowerCase()) || new Set(list).size !== list.length) throw fail(code, 'SignedHeaders is malformed.');
-  const sorted = [...list].sort();
-  if (sorted.join(';') !== list.join(';')) throw fail(code, 'SignedHeaders must be sorted.');
+  // One pass for the usual list: lower-case names in strictly increasing order (so sorted, no repeats).
+  let ordered = true;
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i]!;
+    if (h === '' || h !== h.toLowerCase()) throw fail(code, 'SignedHeaders is malformed.');
+    if (i > 0 && !(list[i - 1]! < h)) ordered = false;
+  }
+  if (!ordered) {
+    if (new Set(list).size !== list.length) throw fail(code, 'SignedHeaders is malformed.');
+    throw fail(code, 'SignedHeaders must be sorted.');
+  }
   if (!list.includes('host')) throw fail(code, 'The host header must be signed.');
   return list;
 }

@@ -498,3 +498,23 @@ test('the signed-header view of real requests: Node\'s header object when no nam
   assert.deepEqual({ ...views[0] }, { host: '127.0.0.1', 'content-length': '0', connection: 'close', 'x-amz-date': '20130524T000000Z', 'x-amz-meta-tag': 'spaced' });
   assert.deepEqual({ ...views[1] }, { host: '127.0.0.1', 'content-length': '0', connection: 'close', 'x-amz-meta-tag': ['one', 'two'], 'content-type': ['text/plain', 'image/png'] });
 });
+
+test('must fail: a SignedHeaders list that is not lower-case names, each once, in order, with host', () => {
+  const withSignedHeaders = (list: string): AuthRequest => {
+    const req = duplicateHeaderRequest(['one', 'two']);
+    const authorization = String(req.headers['authorization']).replace(/SignedHeaders=[^,]*/, `SignedHeaders=${list}`);
+    return { ...req, headers: { ...req.headers, authorization } };
+  };
+  const refused = (list: string, message: RegExp): void =>
+    assert.throws(() => authenticate(withSignedHeaders(list), lookup, NOW), (e: unknown) => code('AuthorizationHeaderMalformed')(e) && message.test((e as Error).message), list);
+  refused('host;x-amz-date;x-amz-content-sha256', /must be sorted/);
+  refused('x-amz-date;host', /must be sorted/);
+  refused('host;host;x-amz-date', /malformed/);
+  refused('x-amz-date;host;x-amz-date', /malformed/);
+  refused('host;X-Amz-Date', /malformed/);
+  refused('host;;x-amz-date', /malformed/);
+  refused('', /malformed/);
+  refused('x-amz-content-sha256;x-amz-date', /host header must be signed/);
+  // The list as signed still verifies.
+  assert.equal(authenticate(withSignedHeaders('host;x-amz-content-sha256;x-amz-date;x-amz-meta-tag'), lookup, NOW).scheme, 'v4-header');
+});
