@@ -87,8 +87,12 @@ async function tamper(store: SqliteMetadataStore, key: string, change: (bytes: B
   return locator;
 }
 
+/** The first server's temp dir; the restarted servers reuse its directories and own none. */
+let removeTempDir: () => Promise<void> = async () => undefined;
+
 before(async () => {
   server = await startTestServer();
+  removeTempDir = server.cleanup;
   s3 = s3Client(server);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const meta = { Metadata: { note: metaMarker }, ContentType: `text/${metaMarker}` };
@@ -105,7 +109,7 @@ before(async () => {
 after(async () => {
   s3?.destroy();
   await server.stop();
-  await server.cleanup();
+  await removeTempDir();
 });
 
 describe('everything at rest is ciphertext', () => {

@@ -134,6 +134,7 @@ test('run as a command, bin/obscura.js gives node the server\'s options; started
     assert.match(warning, /docs\/DEPLOY\.md/);
   } finally {
     assert.equal(await bare.stop(), 0);
+    await bare.cleanup();
   }
 });
 
