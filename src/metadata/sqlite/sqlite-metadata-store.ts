@@ -42,12 +42,13 @@ const MIGRATIONS: Record<number, string> = {
 /** Bucket records kept parsed (S3 allows 100 to 1,000 buckets an account); past this, the cache starts over. */
 const BUCKET_CACHE_MAX = 10_000;
 
-function frozenBucket(record: BucketRecord): Readonly<BucketRecord> {
-  if (record.encryption) {
-    if (record.encryption.blockedEncryptionTypes) Object.freeze(record.encryption.blockedEncryptionTypes);
-    Object.freeze(record.encryption);
+/** Freezes a parsed JSON document and everything in it (a cached record is shared by every request). */
+function deepFrozen<T>(value: T): Readonly<T> {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFrozen(inner);
+    Object.freeze(value);
   }
-  return Object.freeze(record);
+  return value;
 }
 
 function keyBytes(key: string): Buffer {
@@ -204,7 +205,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (cached) return cached;
     const row = this.stmt.getBucket.get(name) as { doc: string } | undefined;
     if (!row) return undefined;
-    const record = frozenBucket(migrateBucket(JSON.parse(row.doc)));
+    const record = deepFrozen(migrateBucket(JSON.parse(row.doc)));
     if (this.buckets.size >= BUCKET_CACHE_MAX) this.buckets.clear();
     this.buckets.set(name, record);
     return record;
