@@ -78,7 +78,7 @@ export function renderResultHeaders(dialect: Dialect, h: ResultHeaders, renderKe
 }
 
 export function renderBody(dialect: Dialect, doc: XmlNode): Buffer {
-  return Buffer.from(renderXml({ ...doc, attrs: { xmlns: dialect.xmlns, ...(doc.attrs ?? {}) } }), 'utf8');
+  return renderXml({ ...doc, attrs: { xmlns: dialect.xmlns, ...(doc.attrs ?? {}) } });
 }
 
 export function errorCode(dialect: Dialect, error: ObscuraError): string {
@@ -101,7 +101,7 @@ export function renderErrorBody(dialect: Dialect, error: ObscuraError, requestId
     el('RequestId', requestId),
     el('HostId', hostId),
   );
-  return Buffer.from(renderXml(doc), 'utf8');
+  return renderXml(doc);
 }
 
 export function renderErrorHeaders(dialect: Dialect, error: ObscuraError): OutgoingHttpHeaders {

@@ -4,7 +4,7 @@
  * listing costs one store query per page, not per key.
  */
 import { fail } from '../errors/index.js';
-import { el, opt, type XmlNode } from '../http/xml.js';
+import { el, escapeXml, opt, XmlFragment, type XmlNode } from '../http/xml.js';
 import type { ObjectRecord } from '../metadata/records.js';
 import type { OperationContext } from './context.js';
 import { requireBucket } from './object-common.js';
@@ -71,6 +71,19 @@ export function decodeContinuationToken(token: string): string {
   return Buffer.from(token, 'base64url').toString('utf8');
 }
 
+/**
+ * One Contents entry of a listing, as markup: a page of 1,000 entries is 1,000 short strings
+ * rather than ~10,000 element nodes, which stayed alive beside the page's records until the page
+ * was rendered and were promoted by V8's young-generation collections (~0.3 MB of old-generation
+ * garbage a page). The same bytes as the elements would render.
+ */
+export function contentsEntry(r: ObjectRecord, key: string, withOwner: boolean): XmlFragment {
+  const owner = withOwner ? `<Owner><ID>${escapeXml(r.owner)}</ID><DisplayName>${escapeXml(r.owner)}</DisplayName></Owner>` : '';
+  return new XmlFragment(
+    `<Contents><Key>${escapeXml(key)}</Key><LastModified>${new Date(r.lastModified).toISOString()}</LastModified><ETag>${escapeXml(`"${r.etag}"`)}</ETag><Size>${r.size}</Size>${owner}<StorageClass>${escapeXml(r.storageClass)}</StorageClass></Contents>`,
+  );
+}
+
 export async function handleListObjects(ctx: OperationContext, input: ListObjectsInput): Promise<OperationResult> {
   const bucket = requireBucket(ctx);
   const enc = (s: string): string => (input.encodingType === 'url' ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
@@ -86,17 +99,8 @@ export async function handleListObjects(ctx: OperationContext, input: ListObject
     after = afterAllWithPrefix(after);
   }
   const page = await listPage(ctx, bucket.name, input.prefix, input.delimiter, after, input.maxKeys);
-  const contents = page.contents.map((r) =>
-    el(
-      'Contents',
-      el('Key', enc(r.key)),
-      el('LastModified', new Date(r.lastModified).toISOString()),
-      el('ETag', `"${r.etag}"`),
-      el('Size', r.size),
-      input.version === 1 || input.fetchOwner ? el('Owner', el('ID', r.owner), el('DisplayName', r.owner)) : undefined,
-      el('StorageClass', r.storageClass),
-    ),
-  );
+  const withOwner = input.version === 1 || input.fetchOwner === true;
+  const contents = page.contents.map((r) => contentsEntry(r, enc(r.key), withOwner));
   const prefixes = page.prefixes.map((p) => el('CommonPrefixes', el('Prefix', enc(p))));
   let doc: XmlNode;
   if (input.version === 1) {

@@ -1,7 +1,7 @@
-/** XML request bodies: entity and character references, as SDKs write object names with CR and LF. */
+/** XML bodies: rendering (golden bytes, long documents), and entity and character references in requests, as SDKs write object names with CR and LF. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeXml, parseXml } from '../../../src/http/xml.js';
+import { el, elAttrs, escapeXml, opt, parseXml, renderXml, XmlFragment } from '../../../src/http/xml.js';
 
 const text = (inner: string): unknown => (parseXml(`<a><b>${inner}</b></a>`)['a'] as Record<string, unknown>)['b'];
 
@@ -21,4 +21,22 @@ test('undeclared entities and references to characters XML cannot carry are Malf
   for (const bad of ['&nbsp;', '&foo;', '&constructor;', '&#0;', '&#xD800;', '&#x110000;', '&#xFFFE;', '&#99999999999;', '&#;', '&#x;']) {
     assert.throws(() => text(bad), (e: { code?: string }) => e.code === 'MalformedXML', bad);
   }
+});
+
+test('renderXml: golden bytes, with escapes, attributes, nested lists, skipped children and a fragment', () => {
+  const doc = elAttrs('R', { xmlns: 'urn:x', a: '"<&>' }, el('N', 3), el('B', false), [el('T', 'ä & <b>'), [el('C', '\u0001\'')]], opt('O', undefined), null, new XmlFragment('<F>x&amp;y</F>'));
+  const bytes = renderXml(doc);
+  assert.ok(Buffer.isBuffer(bytes));
+  assert.equal(
+    bytes.toString('utf8'),
+    '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="urn:x" a="&quot;&lt;&amp;&gt;"><N>3</N><B>false</B><T>ä &amp; &lt;b&gt;</T><C>&#1;&apos;</C><F>x&amp;y</F></R>',
+  );
+});
+
+test('renderXml: a document of many thousand pieces, multi-byte text across its chunks, is every byte in order', () => {
+  const entries = Array.from({ length: 5000 }, (_, i) => el('K', `ä€😀&${i}`));
+  const bytes = renderXml(el('L', entries));
+  const expected = '<?xml version="1.0" encoding="UTF-8"?>\n<L>' + Array.from({ length: 5000 }, (_, i) => `<K>ä€😀&amp;${i}</K>`).join('') + '</L>';
+  assert.equal(bytes.length, Buffer.byteLength(expected));
+  assert.ok(bytes.equals(Buffer.from(expected, 'utf8')));
 });
