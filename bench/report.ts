@@ -2,7 +2,8 @@
 import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 
 type Modes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putGBps: number; getGBps: number; putSamples?: number[]; getSamples?: number[] }>>;
-type SmallModes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putOps: number; putP99: number; getOps: number; getP99: number; putSamples?: number[]; getSamples?: number[] }>>;
+/** `putCpuUs`/`getCpuUs`: the server main thread's CPU per request, µs (median of the slices). */
+type SmallModes = Partial<Record<'none' | 'sse-c' | 'sse-kms', { putOps: number; putP99: number; putCpuUs?: number; getOps: number; getP99: number; getCpuUs?: number; putSamples?: number[]; getSamples?: number[] }>>;
 
 export interface TargetResults {
   big: Modes;
@@ -19,8 +20,8 @@ export interface BenchResults {
   date: string;
   quick: boolean;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
-  sizes: { bigMiB: number; smallOps: number; multipartMiB: number; listKeys: number; rounds?: number; warmOps?: number };
-  /** Medians; `samples` holds every round. */
+  sizes: { bigMiB: number; smallOps: number; smallSlices?: number; multipartMiB: number; listKeys: number; rounds?: number; warmOps?: number };
+  /** Medians; `samples` holds every round (every slice, for the 4 KiB scenarios). */
   limits: { gcmOneCore: number; streamPlain: number; streamGcm: number; uploadDiscard: number; diskFsync: number; samples?: Record<string, number[]> };
   targets: Record<string, TargetResults>;
 }
@@ -28,6 +29,12 @@ export interface BenchResults {
 const f2 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
 const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(0));
 const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(1));
+
+/** A 4 KiB cell: `ops (p99; µs)`, the µs only where they were measured. */
+function smallCell(ops: number | undefined, p99: number | undefined, cpuUs: number | undefined): string {
+  if (ops === undefined) return 'n/a';
+  return `${f0(ops)} (${f1(p99)}${cpuUs === undefined ? '' : `; ${f0(cpuUs)}`})`;
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -101,8 +108,8 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
   row('1 MiB range at start, p50 / p99 ms', (t) => (t.ranges ? `${f1(t.ranges.startP50)} / ${f1(t.ranges.startP99)} (${t.ranges.mode})` : 'n/a'));
   row('1 MiB range at end, p50 / p99 ms', (t) => (t.ranges ? `${f1(t.ranges.endP50)} / ${f1(t.ranges.endP99)} (${t.ranges.mode})` : 'n/a'));
   for (const mode of ['none', 'sse-c', 'sse-kms'] as const) {
-    row(`4 KiB PUT, ${mode}, ops/s (p99 ms)`, (t) => (t.small[mode] ? `${f0(t.small[mode]!.putOps)} (${f1(t.small[mode]!.putP99)})` : 'n/a'));
-    row(`4 KiB GET, ${mode}, ops/s (p99 ms)`, (t) => (t.small[mode] ? `${f0(t.small[mode]!.getOps)} (${f1(t.small[mode]!.getP99)})` : 'n/a'));
+    row(`4 KiB PUT, ${mode}, ops/s (p99 ms; server main thread µs per request)`, (t) => smallCell(t.small[mode]?.putOps, t.small[mode]?.putP99, t.small[mode]?.putCpuUs));
+    row(`4 KiB GET, ${mode}, ops/s (p99 ms; server main thread µs per request)`, (t) => smallCell(t.small[mode]?.getOps, t.small[mode]?.getP99, t.small[mode]?.getCpuUs));
   }
   row(`multipart ${r.sizes.multipartMiB} MiB, 8 MiB parts × 4, GB/s`, (t) => (t.multipart ? `${f2(t.multipart.GBps)} (${t.multipart.mode})` : 'n/a'));
   row(`list ${r.sizes.listKeys} keys, s`, (t) => f2(t.listSeconds));
@@ -135,7 +142,12 @@ export function renderMarkdown(r: BenchResults, command: string): { table: strin
     ...(r.sizes.rounds
       ? [
           `Big transfers, machine limits and 4 KiB scenarios: ${r.sizes.rounds} rounds, the servers taking turns (each round of big transfers right after a round of the limits), the median shown (every sample is in the JSON); 4 KiB scenarios after ${r.sizes.warmOps} untimed PUTs and GETs per mode on each server.`,
-          'A target that compares two things measured in the same rounds is the median of their round-by-round ratios.',
+          ...(r.sizes.smallSlices
+            ? [
+                `Each round's 4 KiB requests per mode go in ${r.sizes.smallSlices} slices, the modes taking turns slice by slice; every slice is a sample.`,
+                'A target that compares two things measured in the same rounds (or slices) is the median of their round-by-round (slice-by-slice) ratios.',
+              ]
+            : ['A target that compares two things measured in the same rounds is the median of their round-by-round ratios.']),
         ]
       : []),
     '',

@@ -11,7 +11,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectOk, LoadClient, percentile, pool, ssecHeaders, type Target } from './client.js';
-import { cpuSeconds, memory, repo, settle, startChild, startObscura, stop, takePeakRss } from './proc.js';
+import { cpuSeconds, memory, repo, settle, startChild, startObscura, stop, takePeakRss, threadCpuSeconds } from './proc.js';
 import { median, renderMarkdown, renderSvg, type BenchResults, type TargetResults } from './report.js';
 
 const quick = process.argv.includes('--quick');
@@ -21,6 +21,13 @@ const GiB = 1024 * MiB;
 const BIG = quick ? 256 * MiB : GiB;
 const RANGE_REQUESTS = 50;
 const SMALL_OPS = quick ? 800 : 4000;
+/**
+ * Each round's 4 KiB requests per mode go in this many slices, the modes taking turns slice by
+ * slice, and every slice is a sample: the mode-against-none ratios then pair slices seconds apart
+ * instead of whole modes ~10 s apart. On this VM one mode's rate moves by ±25 % between such
+ * slices on the same server and code (BENCHMARKS.md), more than the modes differ.
+ */
+const SMALL_SLICES = quick ? 2 : 4;
 const SMALL_CONCURRENCY = 16;
 const MULTIPART = quick ? 64 * MiB : 256 * MiB;
 const LIST_KEYS = quick ? 10_000 : 100_000;
@@ -166,7 +173,8 @@ interface Subject {
   /** Wall time of this server's own scenarios, ms (the servers take turns). */
   busyMs: number;
   big: Partial<Record<Mode, { puts: number[]; gets: number[] }>>;
-  small: Partial<Record<Mode, { puts: number[]; gets: number[]; putMs: number[]; getMs: number[] }>>;
+  /** 4 KiB samples per slice: ops/s, every request's ms, the server main thread's CPU µs per request. */
+  small: Partial<Record<Mode, { puts: number[]; gets: number[]; putMs: number[]; getMs: number[]; putCpuUs: number[]; getCpuUs: number[] }>>;
   result: TargetResults;
 }
 
@@ -246,22 +254,38 @@ async function warmUp(s: Subject): Promise<void> {
   }
 }
 
-/** SMALL_OPS 4 KiB PUTs, then as many GETs, at SMALL_CONCURRENCY clients, in each mode. */
+/**
+ * SMALL_OPS 4 KiB PUTs, then as many GETs, at SMALL_CONCURRENCY clients, in each mode: the PUTs in
+ * SMALL_SLICES slices, the modes taking turns, then the GETs of those slices in the same order.
+ */
 async function smallRound(s: Subject, round: number): Promise<void> {
   const { client, bucket, key, rss } = s;
-  for (const mode of modesOf(s, round)) {
-    quiesce();
-    rss.before();
-    const prefix = `/${bucket}/small-${mode}/${round}`;
-    const puts = await timed(s, () => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('PUT', `${prefix}/${i}`, { headers: modeHeaders(mode, key), body: SMALL }), 'put small')));
-    const gets = await timed(s, () => pool(SMALL_OPS, SMALL_CONCURRENCY, (i) => expectOk(client.request('GET', `${prefix}/${i}`, { headers: readHeaders(mode, key) }), 'get small')));
-    rss.after('4 KiB PUT+GET');
-    const samples = (s.small[mode] ??= { puts: [], gets: [], putMs: [], getMs: [] });
-    samples.puts.push(SMALL_OPS / (puts.ms / 1000));
-    samples.gets.push(SMALL_OPS / (gets.ms / 1000));
-    samples.putMs.push(...puts.value.map((r) => r.ms));
-    samples.getMs.push(...gets.value.map((r) => r.ms));
-    s.result.clientCpu[`small-${mode}`] = Math.max(s.result.clientCpu[`small-${mode}`] ?? 0, (puts.clientCpu + gets.clientCpu) / 2);
+  const modes = modesOf(s, round);
+  const perSlice = SMALL_OPS / SMALL_SLICES;
+  const prefix = (mode: Mode, slice: number): string => `/${bucket}/small-${mode}/${round}/${slice}`;
+  const samplesOf = (mode: Mode) => (s.small[mode] ??= { puts: [], gets: [], putMs: [], getMs: [], putCpuUs: [], getCpuUs: [] });
+  const clientCpu: Partial<Record<Mode, number[]>> = {};
+  quiesce();
+  rss.before();
+  for (const op of ['PUT', 'GET'] as const) {
+    for (let slice = 0; slice < SMALL_SLICES; slice++) {
+      for (const mode of modes) {
+        const headers = op === 'PUT' ? modeHeaders(mode, key) : readHeaders(mode, key);
+        const mainBefore = threadCpuSeconds(s.pid).main;
+        const run = await timed(s, () => pool(perSlice, SMALL_CONCURRENCY, (i) => expectOk(client.request(op, `${prefix(mode, slice)}/${i}`, op === 'PUT' ? { headers, body: SMALL } : { headers }), `${op} small`)));
+        const mainUs = ((threadCpuSeconds(s.pid).main - mainBefore) / perSlice) * 1e6;
+        const samples = samplesOf(mode);
+        (op === 'PUT' ? samples.puts : samples.gets).push(perSlice / (run.ms / 1000));
+        (op === 'PUT' ? samples.putMs : samples.getMs).push(...run.value.map((r) => r.ms));
+        (op === 'PUT' ? samples.putCpuUs : samples.getCpuUs).push(mainUs);
+        (clientCpu[mode] ??= []).push(run.clientCpu);
+      }
+    }
+  }
+  rss.after('4 KiB PUT+GET');
+  for (const mode of modes) {
+    const cpu = clientCpu[mode]!;
+    s.result.clientCpu[`small-${mode}`] = Math.max(s.result.clientCpu[`small-${mode}`] ?? 0, cpu.reduce((a, b) => a + b, 0) / cpu.length);
   }
 }
 
@@ -319,8 +343,8 @@ function finish(s: Subject): TargetResults {
   for (const [mode, b] of Object.entries(s.big) as Array<[Mode, { puts: number[]; gets: number[] }]>) {
     result.big[mode] = { putGBps: median(b.puts), getGBps: median(b.gets), putSamples: b.puts, getSamples: b.gets };
   }
-  for (const [mode, m] of Object.entries(s.small) as Array<[Mode, { puts: number[]; gets: number[]; putMs: number[]; getMs: number[] }]>) {
-    result.small[mode] = { putOps: median(m.puts), putP99: percentile(m.putMs, 99), getOps: median(m.gets), getP99: percentile(m.getMs, 99), putSamples: m.puts, getSamples: m.gets };
+  for (const [mode, m] of Object.entries(s.small) as Array<[Mode, NonNullable<Subject['small'][Mode]>]>) {
+    result.small[mode] = { putOps: median(m.puts), putP99: percentile(m.putMs, 99), putCpuUs: median(m.putCpuUs), getOps: median(m.gets), getP99: percentile(m.getMs, 99), getCpuUs: median(m.getCpuUs), putSamples: m.puts, getSamples: m.gets };
   }
   result.server = { peakRssMB: Math.max(...Object.values(s.rss.peaks), memory(s.pid).peakRss / MiB), cpuSeconds: cpuSeconds(s.pid) - s.cpu0, wallSeconds: s.busyMs / 1000, peakRssByPhase: s.rss.peaks };
   s.client.close();
@@ -361,7 +385,7 @@ async function main(): Promise<void> {
     const limits = await stopProbes(probes);
     for (const s of subjects) await rangesPhase(s);
     for (const s of subjects) await warmUp(s);
-    log(`${ROUNDS} rounds of ${SMALL_OPS} × 4 KiB PUTs then GETs per mode, ${SMALL_CONCURRENCY} clients, on each server in turn`);
+    log(`${ROUNDS} rounds of ${SMALL_OPS} × 4 KiB PUTs then GETs per mode in ${SMALL_SLICES} slices, the modes taking turns, ${SMALL_CONCURRENCY} clients, on each server in turn`);
     await inTurns(subjects, ROUNDS, smallRound);
     for (const s of subjects) await multipartPhase(s);
     for (const s of subjects) await listingPhase(s);
@@ -369,7 +393,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       quick,
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.type()} ${os.release()}` },
-      sizes: { bigMiB: BIG / MiB, smallOps: SMALL_OPS, multipartMiB: MULTIPART / MiB, listKeys: LIST_KEYS, rounds: ROUNDS, warmOps: WARM_OPS },
+      sizes: { bigMiB: BIG / MiB, smallOps: SMALL_OPS, smallSlices: SMALL_SLICES, multipartMiB: MULTIPART / MiB, listKeys: LIST_KEYS, rounds: ROUNDS, warmOps: WARM_OPS },
       limits,
       targets: Object.fromEntries(subjects.map((s) => [s.target.name, finish(s)])),
     };

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { median, pairedRatio, ratios, type BenchResults, type TargetResults } from '../../../bench/report.js';
+import { median, pairedRatio, ratios, renderMarkdown, type BenchResults, type TargetResults } from '../../../bench/report.js';
 
 test('median takes the middle value, or the mean of the two middle ones', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -91,4 +91,20 @@ test('ratios pair every comparison measured in the same rounds and judge each ag
   expect('4 KiB GET ops/s sse-kms / s3rver', 1.8, false);
   expect('server peak RSS, MB', 201, false);
   expect('listing 10000 keys, s', 1.5, true);
+});
+
+test('BENCHMARKS.md says how the 4 KiB requests were sliced, when they were', () => {
+  const sliced = renderMarkdown({ ...RESULTS, sizes: { ...RESULTS.sizes, smallSlices: 4 } }, 'npm run bench').document;
+  assert.match(sliced, /4 KiB requests per mode go in 4 slices, the modes taking turns slice by slice/);
+  assert.match(sliced, /slice-by-slice/);
+  assert.doesNotMatch(renderMarkdown(RESULTS, 'npm run bench').document, /slices/);
+});
+
+test('a 4 KiB cell carries the server main thread\'s µs per request where they were measured', () => {
+  const o = RESULTS.targets['obscura']!;
+  const measured: BenchResults = { ...RESULTS, targets: { ...RESULTS.targets, obscura: { ...o, small: { ...o.small, none: { ...o.small.none!, putCpuUs: 475.4, getCpuUs: 300 } } } } };
+  const { table } = renderMarkdown(measured, 'npm run bench');
+  assert.match(table, /\| 4 KiB PUT, none, ops\/s \(p99 ms; server main thread µs per request\) \| 750 \(10\.0; 475\) \| 750 \(10\.0\) \|/);
+  assert.match(table, /\| 4 KiB GET, none, ops\/s \(p99 ms; server main thread µs per request\) \| 1500 \(10\.0; 300\) \| 750 \(10\.0\) \|/);
+  assert.match(table, /\| 4 KiB PUT, sse-c, ops\/s \(p99 ms; server main thread µs per request\) \| 1500 \(10\.0\) \| n\/a \|/);
 });
