@@ -126,3 +126,29 @@ test('the key that wraps data keys is derived once per master key version, and w
   for (const k of kept) assert.ok(k.every((b) => b === 0), 'wiped');
   await store.close();
 });
+
+test('data keys and the nonces that wrap them come from the random source given (systemRandom by default)', async () => {
+  const store = new SqliteMetadataStore(':memory:');
+  const drawn: Buffer[] = [];
+  let counter = 0;
+  const random = (bytes: number): Buffer => {
+    const out = Buffer.alloc(bytes, ++counter);
+    drawn.push(Buffer.from(out));
+    return out;
+  };
+  const kms = await BuiltinKms.open(store, randomBytes(32), { region: 'r', random });
+  const context = { 'obscura:bucket': 'b', 'obscura:object': 'k' };
+  const before = drawn.length;
+  const dk = await kms.generateDataKey(undefined, context);
+  const [key, nonce] = drawn.slice(before);
+  assert.equal(drawn.length - before, 2, 'one draw for the key, one for its nonce');
+  assert.deepEqual(dk.plaintext, key);
+  assert.equal(key!.length, 32);
+  // blob: head (version, key id, key version) ‖ nonce ‖ wrapped key ‖ tag
+  assert.deepEqual(dk.wrapped.subarray(dk.wrapped.length - 16 - 32 - 12, dk.wrapped.length - 16 - 32), nonce);
+  assert.deepEqual(await kms.decryptDataKey(dk.keyId, dk.wrapped, context), key);
+  await assert.rejects(kms.decryptDataKey(dk.keyId, dk.wrapped, { ...context, 'obscura:object': 'other' }), (e: unknown) => e instanceof KmsError && e.code === 'InvalidCiphertextException');
+  const larger = await kms.generateDataKey(undefined, context, 100);
+  assert.deepEqual(larger.plaintext, Buffer.alloc(100, counter - 1), 'a larger key from the same source');
+  await store.close();
+});
