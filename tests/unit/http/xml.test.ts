@@ -40,3 +40,11 @@ test('renderXml: a document of many thousand pieces, multi-byte text across its 
   assert.equal(bytes.length, Buffer.byteLength(expected));
   assert.ok(bytes.equals(Buffer.from(expected, 'utf8')));
 });
+
+test('renderXml: fragments of any length, short or longer than a chunk, multi-byte, every byte in order', () => {
+  const short = Array.from({ length: 1000 }, (_, i) => `<E>é${'x'.repeat(250)}${i}</E>`);
+  const long = `<L>${'€'.repeat(40_000)}</L>`;
+  const bytes = renderXml(el('R', short.map((m) => new XmlFragment(m)), new XmlFragment(long), el('T', 'a&b')));
+  const expected = '<?xml version="1.0" encoding="UTF-8"?>\n<R>' + short.join('') + long + '<T>a&amp;b</T></R>';
+  assert.ok(bytes.equals(Buffer.from(expected, 'utf8')));
+});
