@@ -275,9 +275,10 @@ async function smallRound(s: Subject, round: number): Promise<void> {
         const run = await timed(s, () => pool(perSlice, SMALL_CONCURRENCY, (i) => expectOk(client.request(op, `${prefix(mode, slice)}/${i}`, op === 'PUT' ? { headers, body: SMALL } : { headers }), `${op} small`)));
         const mainUs = ((threadCpuSeconds(s.pid).main - mainBefore) / perSlice) * 1e6;
         const samples = samplesOf(mode);
-        (op === 'PUT' ? samples.puts : samples.gets).push(perSlice / (run.ms / 1000));
-        (op === 'PUT' ? samples.putMs : samples.getMs).push(...run.value.map((r) => r.ms));
-        (op === 'PUT' ? samples.putCpuUs : samples.getCpuUs).push(mainUs);
+        const into = op === 'PUT' ? { rates: samples.puts, ms: samples.putMs, cpuUs: samples.putCpuUs } : { rates: samples.gets, ms: samples.getMs, cpuUs: samples.getCpuUs };
+        into.rates.push(perSlice / (run.ms / 1000));
+        into.ms.push(...run.value.map((r) => r.ms));
+        into.cpuUs.push(mainUs);
         (clientCpu[mode] ??= []).push(run.clientCpu);
       }
     }
