@@ -116,7 +116,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ? await (await import('../metadata/postgres/postgres-metadata-store.js')).PostgresMetadataStore.open(config.metadataUrl, {
         onBackgroundError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the next request reconnects'),
       })
-    : new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
+    : new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'), { writerThread: true });
   let kms: BuiltinKms;
   try {
     const rootKeyFile = config.kmsRootKeyFile ?? join(config.configDir, 'kms-root.key');
@@ -133,7 +133,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // With SQLite metadata, objects of up to one package live as rows beside their records: no file,
   // no directory sync, one WAL sync shared with the metadata commit (sqlite-blob-store.ts).
   const blobs: BlobStore = metadata instanceof SqliteMetadataStore && config.smallBlobsInDatabase
-    ? new TieredBlobStore({ small: new SqliteBlobStore(metadata.database, options.blobFaults), large: largeBlobs, ownsSmall: SqliteBlobStore.owns, smallMaxBytes: cipherSize(SMALL_BLOB_PLAIN_BYTES) })
+    ? new TieredBlobStore({ small: new SqliteBlobStore(metadata, options.blobFaults), large: largeBlobs, ownsSmall: SqliteBlobStore.owns, smallMaxBytes: cipherSize(SMALL_BLOB_PLAIN_BYTES) })
     : largeBlobs;
   // Blobs shared with other nodes are never swept at start (another node may be writing one that
   // is not referenced yet), and old blobs are deleted only after a longer grace period, since

@@ -30,22 +30,22 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** A store over the database (and blob root) in `dir`, as the server opens it. */
-function open(dir: string, tiered: boolean): { store: BlobStore; metadata: SqliteMetadataStore } {
-  const metadata = new SqliteMetadataStore(join(dir, 'metadata.sqlite'));
-  const small = new SqliteBlobStore(metadata.database);
+/** A store over the database (and blob root) in `dir`, as the server opens it (which writes on a writer thread). */
+function open(dir: string, tiered: boolean, writerThread = false): { store: BlobStore; metadata: SqliteMetadataStore } {
+  const metadata = new SqliteMetadataStore(join(dir, 'metadata.sqlite'), { writerThread });
+  const small = new SqliteBlobStore(metadata);
   const store = tiered ? new TieredBlobStore({ small, large: new FsBlobStore(join(dir, 'blobs')), ownsSmall: SqliteBlobStore.owns, smallMaxBytes: SMALL_MAX }) : small;
   return { store, metadata };
 }
 
-for (const tiered of [false, true]) {
-  blobStoreSuite(tiered ? 'TieredBlobStore (SQLite + files)' : 'SqliteBlobStore', async () => {
+for (const [tiered, writerThread] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  blobStoreSuite(`${tiered ? 'TieredBlobStore (SQLite + files)' : 'SqliteBlobStore'}${writerThread ? ', writes on a writer thread' : ''}`, async () => {
     const dir = await tempDir();
-    const opened = [open(dir, tiered)];
+    const opened = [open(dir, tiered, writerThread)];
     return {
       store: opened[0]!.store,
       reopen: async () => {
-        opened.push(open(dir, tiered));
+        opened.push(open(dir, tiered, writerThread));
         return opened.at(-1)!.store;
       },
       cleanup: async () => {

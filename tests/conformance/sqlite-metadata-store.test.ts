@@ -1,7 +1,8 @@
 /**
  * The SQLite MetadataStore (a real file in a temp dir) against the MetadataStore conformance
- * suite, plus what only this backend has: the file persists across reopen, stays consistent
- * (PRAGMA integrity_check), is owner-only, and its SQL migrations are idempotent on reopen.
+ * suite, writing on the caller's thread and on a writer thread, plus what only this backend has:
+ * the file persists across reopen, stays consistent (PRAGMA integrity_check), is owner-only, and
+ * its SQL migrations are idempotent on reopen.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,22 +21,24 @@ async function newPath(): Promise<string> {
   return join(await parent, `metadata-${++files}.sqlite`);
 }
 
-metadataStoreSuite('SqliteMetadataStore', async () => {
-  const path = await newPath();
-  let current = new SqliteMetadataStore(path);
-  return {
-    store: current,
-    reopen: async () => {
-      await current.close();
-      current = new SqliteMetadataStore(path);
-      return current;
-    },
-    cleanup: async () => {
-      await current.close();
-      for (const suffix of ['', '-wal', '-shm']) await rm(path + suffix, { force: true });
-    },
-  };
-});
+for (const writerThread of [false, true]) {
+  metadataStoreSuite(writerThread ? 'SqliteMetadataStore, writes on a writer thread' : 'SqliteMetadataStore', async () => {
+    const path = await newPath();
+    let current = new SqliteMetadataStore(path, { writerThread });
+    return {
+      store: current,
+      reopen: async () => {
+        await current.close();
+        current = new SqliteMetadataStore(path, { writerThread });
+        return current;
+      },
+      cleanup: async () => {
+        await current.close();
+        for (const suffix of ['', '-wal', '-shm']) await rm(path + suffix, { force: true });
+      },
+    };
+  });
+}
 
 /** Reads what the file says about itself, with the store closed. */
 function inspect(path: string): { userVersion: number; schema: string[] } {

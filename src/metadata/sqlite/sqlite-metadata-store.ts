@@ -1,14 +1,15 @@
 /**
  * MetadataStore on one SQLite file (better-sqlite3). WAL journal with group commit: SQLite
- * commits without syncing (synchronous=NORMAL, so no fsync blocks the event loop), and concurrent
- * writes then share one fdatasync of the WAL on the thread pool (WalSync). A resolved write is on
- * disk and survives power loss, and a crash at any moment (SIGKILL) leaves the last committed state. Object keys are stored as BLOBs of their UTF-8 bytes, so ordering is
- * UTF-8 byte order (S3's listing order) and prefix scans use the primary key. Records are JSON
- * documents with a schema version; readers migrate (../migrate.ts).
+ * commits without syncing (synchronous=NORMAL), and concurrent writes then share one fdatasync of
+ * the WAL (sqlite-writer.ts; on a writer thread of its own when opened with `writerThread`, as
+ * the server does). A resolved write is on disk and survives power loss, and a crash at any
+ * moment (SIGKILL) leaves the last committed state. Reads run on this connection, on the caller's
+ * thread. Object keys are stored as BLOBs of their UTF-8 bytes, so ordering is UTF-8 byte order
+ * (S3's listing order) and prefix scans use the primary key. Records are JSON documents with a
+ * schema version; readers migrate (../migrate.ts).
  */
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import {
   UploadNotFoundError,
   type DeleteBucketResult,
@@ -18,6 +19,8 @@ import {
 } from '../metadata-store.js';
 import { migrateBucket, migrateObject, migratePart, migrateUpload } from '../migrate.js';
 import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from '../records.js';
+import { InThreadWriter, WorkerWriter, type SqliteWriter } from './sqlite-writer.js';
+import type { ObjectRow } from './sqlite-writes.js';
 
 /** Schema version of the SQL tables (PRAGMA user_version). */
 const SQL_SCHEMA_VERSION = 1;
@@ -65,51 +68,28 @@ export function prefixUpperBound(prefix: Buffer): Buffer | undefined {
   return bound;
 }
 
-/**
- * Group commit. A writer calls afterCommit() once its transaction has committed; it resolves after
- * an fdatasync of the WAL that began after that commit. Writers arriving while a sync runs share
- * the next one, so N concurrent writes cost about two syncs, not N.
- */
-class WalSync {
-  private handle: FileHandle | undefined;
-  private running: Promise<void> | undefined;
-  private next: Promise<void> | undefined;
+/** The columns and document of an object record, as the writes take them. */
+function objectRow(record: ObjectRecord): ObjectRow {
+  return { bucket: record.bucket, key: record.key, mode: record.sse.mode, size: record.size, doc: JSON.stringify(record) };
+}
 
-  constructor(private readonly walPath: string) {}
+function parseObject(doc: string | null): ObjectRecord | undefined {
+  return doc === null ? undefined : migrateObject(JSON.parse(doc));
+}
 
-  afterCommit(): Promise<void> {
-    if (!this.running) return this.start();
-    const after = (): Promise<void> => {
-      this.next = undefined;
-      return this.start();
-    };
-    this.next ??= this.running.then(after, after);
-    return this.next;
-  }
-
-  async close(): Promise<void> {
-    await this.running?.catch(() => undefined);
-    await this.handle?.close();
-    this.handle = undefined;
-  }
-
-  private start(): Promise<void> {
-    const sync = (async () => {
-      this.handle ??= await open(this.walPath, 'r');
-      await this.handle.datasync();
-    })();
-    const running: Promise<void> = sync.finally(() => {
-      if (this.running === running) this.running = undefined;
-    });
-    this.running = running;
-    return running;
-  }
+export interface SqliteMetadataStoreOptions {
+  /**
+   * Writes go to a thread with its own connection (WorkerWriter) instead of running on the
+   * caller's event loop. Needs a file, not ':memory:'.
+   */
+  writerThread?: boolean;
 }
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<SqliteMetadataStore['prepare']>;
-  private readonly walSync: WalSync | undefined;
+  /** Every write after opening goes through it (sqlite-writer.ts). */
+  readonly writer: SqliteWriter;
   /**
    * Bucket records by name, parsed once (every request reads its bucket's record, ~3 % of a 4 KiB
    * request's CPU when parsed each time). This server is the only writer of the buckets table
@@ -118,8 +98,10 @@ export class SqliteMetadataStore implements MetadataStore {
    */
   private readonly buckets = new Map<string, Readonly<BucketRecord>>();
 
-  constructor(path: string) {
-    if (path !== ':memory:') {
+  constructor(path: string, options: SqliteMetadataStoreOptions = {}) {
+    const inMemory = path === ':memory:';
+    if (inMemory && options.writerThread) throw new Error('a writer thread needs a database file');
+    if (!inMemory) {
       // Create the file owner-only before SQLite opens it.
       closeSync(openSync(path, 'a', 0o600));
       chmodSync(path, 0o600);
@@ -131,19 +113,12 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.stmt = this.prepare();
-    this.walSync = path === ':memory:' ? undefined : new WalSync(`${path}-wal`);
+    this.writer = options.writerThread ? new WorkerWriter(path) : new InThreadWriter(this.db, inMemory ? undefined : path);
   }
 
-  /** The open database, for a store that keeps its rows in the same WAL (SqliteBlobStore); closed by close(). */
+  /** The open database, for reads by a store that keeps its rows in it (SqliteBlobStore); closed by close(). */
   get database(): Database.Database {
     return this.db;
-  }
-
-  /** Runs a write, then waits until the WAL holding it is on disk. */
-  private async durably<T>(write: () => T): Promise<T> {
-    const result = write();
-    await this.walSync?.afterCommit();
-    return result;
   }
 
   private migrate(): void {
@@ -155,49 +130,35 @@ export class SqliteMetadataStore implements MetadataStore {
         this.db.pragma(`user_version = ${v}`);
       })();
     }
+    // Small blobs (SqliteBlobStore); created here, before any writer prepares its statements.
+    this.db.exec('CREATE TABLE IF NOT EXISTS small_blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL)');
   }
 
   private prepare() {
     const db = this.db;
     return {
-      insertBucket: db.prepare('INSERT OR IGNORE INTO buckets (name, doc) VALUES (?, ?)'),
       getBucket: db.prepare('SELECT doc FROM buckets WHERE name = ?'),
-      updateBucket: db.prepare('UPDATE buckets SET doc = ? WHERE name = ?'),
-      deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
       listBuckets: db.prepare('SELECT doc FROM buckets ORDER BY name'),
-      anyObject: db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1'),
-      anyUpload: db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1'),
       getObject: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key = ?'),
-      putObject: db.prepare('INSERT INTO objects (bucket, key, mode, size, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (bucket, key) DO UPDATE SET mode = excluded.mode, size = excluded.size, doc = excluded.doc'),
-      deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
-      updateObject: db.prepare("UPDATE objects SET doc = ? WHERE bucket = ? AND key = ? AND json_extract(doc, '$.versionId') = ?"),
       listFrom: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?'),
       listFromBounded: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key > ? AND key < ? ORDER BY key LIMIT ?'),
       listAt: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?'),
       listAtBounded: db.prepare('SELECT doc FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?'),
       countObjects: db.prepare('SELECT mode, COUNT(*) AS objects, COALESCE(SUM(size), 0) AS bytes FROM objects WHERE bucket = ? GROUP BY mode ORDER BY mode'),
-      insertUpload: db.prepare('INSERT INTO uploads (upload_id, bucket, key, doc) VALUES (?, ?, ?, ?)'),
       getUpload: db.prepare('SELECT doc FROM uploads WHERE upload_id = ?'),
-      deleteUpload: db.prepare('DELETE FROM uploads WHERE upload_id = ?'),
       listUploads: db.prepare(
         'SELECT doc FROM uploads WHERE bucket = ? AND key >= ? AND (? IS NULL OR key < ?) AND (key > ? OR (key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT ?',
       ),
-      getPart: db.prepare('SELECT doc FROM parts WHERE upload_id = ? AND part_number = ?'),
-      putPart: db.prepare('INSERT INTO parts (upload_id, part_number, doc) VALUES (?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET doc = excluded.doc'),
       listParts: db.prepare('SELECT doc FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
-      allParts: db.prepare('SELECT doc FROM parts WHERE upload_id = ? ORDER BY part_number'),
       objectDocs: db.prepare('SELECT doc FROM objects'),
       partDocs: db.prepare('SELECT doc FROM parts'),
       getState: db.prepare('SELECT value FROM state WHERE name = ?'),
-      upsertState: db.prepare('INSERT INTO state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
-      insertState: db.prepare('INSERT OR IGNORE INTO state (name, value) VALUES (?, ?)'),
-      casState: db.prepare('UPDATE state SET value = ? WHERE name = ? AND value = ?'),
     };
   }
 
   async createBucket(record: BucketRecord): Promise<'created' | 'exists'> {
     this.buckets.delete(record.name);
-    return this.durably(() => (this.stmt.insertBucket.run(record.name, JSON.stringify(record)).changes === 1 ? 'created' : 'exists'));
+    return (await this.writer.run('createBucket', record.name, JSON.stringify(record))) ? 'created' : 'exists';
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
@@ -213,17 +174,21 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async updateBucket(record: BucketRecord): Promise<boolean> {
     this.buckets.delete(record.name);
-    return this.durably(() => this.stmt.updateBucket.run(JSON.stringify(record), record.name).changes === 1);
+    try {
+      return await this.writer.run('updateBucket', record.name, JSON.stringify(record));
+    } finally {
+      // A read between the drop and the commit may have cached the old record again.
+      this.buckets.delete(record.name);
+    }
   }
 
   async deleteBucket(name: string): Promise<DeleteBucketResult> {
     this.buckets.delete(name);
-    return this.durably(() => this.db.transaction((): DeleteBucketResult => {
-      if (!this.stmt.getBucket.get(name)) return 'missing';
-      if (this.stmt.anyObject.get(name) || this.stmt.anyUpload.get(name)) return 'not-empty';
-      this.stmt.deleteBucket.run(name);
-      return 'deleted';
-    }).immediate());
+    try {
+      return await this.writer.run('deleteBucket', name);
+    } finally {
+      this.buckets.delete(name);
+    }
   }
 
   async listBuckets(): Promise<BucketRecord[]> {
@@ -235,31 +200,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? migrateObject(JSON.parse(row.doc)) : undefined;
   }
 
-  private putObjectSync(record: ObjectRecord): ObjectRecord | undefined {
-    const key = keyBytes(record.key);
-    const previous = this.stmt.getObject.get(record.bucket, key) as { doc: string } | undefined;
-    this.stmt.putObject.run(record.bucket, key, record.sse.mode, record.size, JSON.stringify(record));
-    return previous ? migrateObject(JSON.parse(previous.doc)) : undefined;
-  }
-
   async putObject(record: ObjectRecord): Promise<ObjectRecord | undefined> {
-    return this.durably(() => this.db.transaction(() => this.putObjectSync(record)).immediate());
+    return parseObject(await this.writer.run('putObject', objectRow(record)));
   }
 
   async updateObject(record: ObjectRecord): Promise<boolean> {
-    return this.durably(() => this.stmt.updateObject.run(JSON.stringify(record), record.bucket, keyBytes(record.key), record.versionId).changes === 1);
+    return this.writer.run('updateObject', objectRow(record), record.versionId);
   }
 
   async deleteObject(bucket: string, key: string, ifVersionId?: string): Promise<ObjectRecord | undefined> {
-    return this.durably(() => this.db.transaction(() => {
-      const kb = keyBytes(key);
-      const row = this.stmt.getObject.get(bucket, kb) as { doc: string } | undefined;
-      if (!row) return undefined;
-      const record = migrateObject(JSON.parse(row.doc));
-      if (ifVersionId !== undefined && record.versionId !== ifVersionId) return undefined;
-      this.stmt.deleteObject.run(bucket, kb);
-      return record;
-    }).immediate());
+    return parseObject(await this.writer.run('deleteObject', bucket, key, ifVersionId ?? null));
   }
 
   async listObjects(bucket: string, query: ListObjectsQuery): Promise<ObjectRecord[]> {
@@ -280,7 +230,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async createUpload(record: UploadRecord): Promise<void> {
-    await this.durably(() => this.stmt.insertUpload.run(record.uploadId, record.bucket, keyBytes(record.key), JSON.stringify(record)));
+    await this.writer.run('createUpload', record.uploadId, record.bucket, record.key, JSON.stringify(record));
   }
 
   async getUpload(uploadId: string): Promise<UploadRecord | undefined> {
@@ -309,12 +259,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async putPart(record: PartRecord): Promise<PartRecord | undefined> {
-    return this.durably(() => this.db.transaction(() => {
-      if (!this.stmt.getUpload.get(record.uploadId)) throw new UploadNotFoundError(record.uploadId);
-      const previous = this.stmt.getPart.get(record.uploadId, record.partNumber) as { doc: string } | undefined;
-      this.stmt.putPart.run(record.uploadId, record.partNumber, JSON.stringify(record));
-      return previous ? migratePart(JSON.parse(previous.doc)) : undefined;
-    }).immediate());
+    const previous = await this.writer.run('putPart', record.uploadId, record.partNumber, JSON.stringify(record));
+    return previous === null ? undefined : migratePart(JSON.parse(previous));
   }
 
   async listParts(uploadId: string, afterPart: number, limit: number): Promise<PartRecord[]> {
@@ -322,22 +268,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async completeUpload(uploadId: string, object: ObjectRecord): Promise<{ replaced?: ObjectRecord; parts: PartRecord[] }> {
-    return this.durably(() => this.db.transaction(() => {
-      if (!this.stmt.getUpload.get(uploadId)) throw new UploadNotFoundError(uploadId);
-      const parts = (this.stmt.allParts.all(uploadId) as { doc: string }[]).map((r) => migratePart(JSON.parse(r.doc)));
-      this.stmt.deleteUpload.run(uploadId);
-      const replaced = this.putObjectSync(object);
-      return { ...(replaced ? { replaced } : {}), parts };
-    }).immediate());
+    const done = await this.writer.run('completeUpload', uploadId, objectRow(object));
+    const parts = done.parts.map((doc) => migratePart(JSON.parse(doc)));
+    return done.replaced === null ? { parts } : { replaced: migrateObject(JSON.parse(done.replaced)), parts };
   }
 
   async abortUpload(uploadId: string): Promise<PartRecord[]> {
-    return this.durably(() => this.db.transaction(() => {
-      if (!this.stmt.getUpload.get(uploadId)) throw new UploadNotFoundError(uploadId);
-      const parts = (this.stmt.allParts.all(uploadId) as { doc: string }[]).map((r) => migratePart(JSON.parse(r.doc)));
-      this.stmt.deleteUpload.run(uploadId);
-      return parts;
-    }).immediate());
+    return (await this.writer.run('abortUpload', uploadId)).map((doc) => migratePart(JSON.parse(doc)));
   }
 
   async *referencedLocators(): AsyncIterable<string> {
@@ -352,11 +289,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async putState(name: string, value: string, expected?: string | null): Promise<boolean> {
-    return this.durably(() => {
-      if (expected === undefined) return this.stmt.upsertState.run(name, value).changes === 1;
-      if (expected === null) return this.stmt.insertState.run(name, value).changes === 1;
-      return this.stmt.casState.run(value, name, expected).changes === 1;
-    });
+    return this.writer.run('putState', name, value, expected);
   }
 
   /** PRAGMA integrity_check result ('ok' when healthy). */
@@ -365,7 +298,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
-    await this.walSync?.close();
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -4,16 +4,16 @@
  * created, written, fdatasync'd, renamed and its directory fsync'd, and a read costs a SELECT
  * instead of an open, a read and a close.
  *
- * Durability: a write commits its row without a sync of its own. It is durable once the WAL is
- * synced past it, which the metadata commit that references it does before the request is
- * acknowledged (SQLite writes one WAL in commit order, so a synced later commit covers every
- * earlier one). A crash before that sync loses the row and the record that names it together; a
- * crash between the two leaves an unreferenced row, which the orphan sweep at start removes.
- * Locators are `db/<32 hex>`, generated here and validated on every use.
+ * Rows are written by the metadata store's writer (sqlite-writer.ts: on a thread of its own in
+ * the server), which resolves a write once the WAL holding it is synced, and read on this
+ * thread's connection. A crash before the record that names a row is committed leaves an
+ * unreferenced row, which the orphan sweep at start removes. Locators are `db/<32 hex>`,
+ * generated here and validated on every use.
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
+import type { SqliteWriter } from '../../metadata/sqlite/sqlite-writer.js';
 import { BlobNotFoundError, BlobStoreFullError, type BlobLocator, type BlobReader, type BlobStore, type BlobWriteResult, type ByteRange } from '../blob-store.js';
 import type { FsBlobStoreFaults } from '../fs/fs-blob-store.js';
 
@@ -32,21 +32,23 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   private readonly stmt;
+  private readonly writer: SqliteWriter;
 
-  /** `db` stays owned by its opener (the metadata store), which closes it. */
+  /**
+   * `database` (which has the small_blobs table) and its writer stay owned by their opener (the
+   * metadata store), which closes them.
+   */
   constructor(
-    db: Database.Database,
+    database: { database: Database.Database; writer: SqliteWriter },
     private readonly faults: FsBlobStoreFaults = {},
   ) {
-    db.exec('CREATE TABLE IF NOT EXISTS small_blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL)');
+    const db = database.database;
+    this.writer = database.writer;
     this.stmt = {
-      insert: db.prepare('INSERT INTO small_blobs (id, data) VALUES (?, ?)'),
-      copy: db.prepare('INSERT INTO small_blobs (id, data) SELECT ?, data FROM small_blobs WHERE id = ?'),
       length: db.prepare('SELECT length(data) AS bytes FROM small_blobs WHERE id = ?').pluck(),
       // substr() on a BLOB counts bytes, from 1.
       slice: db.prepare('SELECT substr(data, ?, ?) FROM small_blobs WHERE id = ?').pluck(),
       whole: db.prepare('SELECT data FROM small_blobs WHERE id = ?').pluck(),
-      delete: db.prepare('DELETE FROM small_blobs WHERE id = ?'),
       list: db.prepare('SELECT id FROM small_blobs ORDER BY id').pluck(),
     };
   }
@@ -64,7 +66,7 @@ export class SqliteBlobStore implements BlobStore {
 
   async writeBuffer(data: Buffer): Promise<BlobWriteResult> {
     const id = randomBytes(16).toString('hex');
-    this.insert(() => this.stmt.insert.run(id, data));
+    await this.insert(() => this.writer.run('insertBlob', id, data));
     return { locator: `db/${id}`, bytes: data.length };
   }
 
@@ -97,14 +99,14 @@ export class SqliteBlobStore implements BlobStore {
   async copy(locator: BlobLocator): Promise<BlobWriteResult> {
     const bytes = await this.size(locator);
     const id = randomBytes(16).toString('hex');
-    this.insert(() => this.stmt.copy.run(id, this.idOf(locator)));
+    if (!(await this.insert(() => this.writer.run('copyBlob', id, this.idOf(locator))))) throw new BlobNotFoundError(locator);
     return { locator: `db/${id}`, bytes };
   }
 
-  private insert(run: () => unknown): void {
+  private async insert<T>(run: () => Promise<T>): Promise<T> {
     try {
       this.faults.beforeWrite?.(0);
-      run();
+      return await run();
     } catch (e) {
       if (isFull(e)) throw new BlobStoreFullError(e);
       throw e;
@@ -113,7 +115,7 @@ export class SqliteBlobStore implements BlobStore {
 
   async delete(locator: BlobLocator): Promise<void> {
     if (!LOCATOR.test(locator)) return;
-    this.stmt.delete.run(locator.slice(3));
+    await this.writer.run('deleteBlob', locator.slice(3));
   }
 
   async *list(): AsyncIterable<BlobLocator> {

@@ -1,0 +1,51 @@
+/**
+ * The SQLite writer thread (WorkerWriter in sqlite-writer.ts): its own connection to the database
+ * file, which it alone writes. Writes that arrive while it is busy (committing, or in the WAL's
+ * fdatasync) wait in its queue and go together in the next batch: one transaction, one commit,
+ * one sync. It answers a batch only after that sync. Sees no keys, logs nothing.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, fdatasyncSync, openSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { runBatch, type WriteRequest } from './sqlite-writer.js';
+import { prepareWriteStatements } from './sqlite-writes.js';
+
+const { path } = workerData as { path: string };
+const db = new Database(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+// Another process (`obscura user`) may hold the write lock for a moment; waiting blocks only this thread.
+db.pragma('busy_timeout = 5000');
+const statements = prepareWriteStatements(db);
+let wal: number | undefined;
+const sync = (): void => {
+  wal ??= openSync(`${path}-wal`, 'r');
+  fdatasyncSync(wal);
+};
+
+let queue: WriteRequest[] = [];
+let scheduled = false;
+let closing = false;
+
+function flush(): void {
+  scheduled = false;
+  const batch = queue;
+  queue = [];
+  if (batch.length) parentPort!.postMessage(runBatch(db, statements, batch, sync));
+  if (closing) {
+    if (wal !== undefined) closeSync(wal);
+    db.close();
+    parentPort!.close();
+  }
+}
+
+parentPort!.on('message', (message: WriteRequest[] | 'close') => {
+  if (message === 'close') closing = true;
+  else queue.push(...message);
+  // Messages already waiting are delivered before setImmediate runs, so they join this batch.
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+});

@@ -1,0 +1,134 @@
+/**
+ * The SQLite writers (src/metadata/sqlite/sqlite-writer.ts): a batch of writes in one transaction
+ * answers each write with its own outcome and says "done" only of what the commit and the sync
+ * carried; the writer thread does that on its own connection, and what crosses back (results,
+ * errors with their codes, bytes) is what the caller's thread would have got.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UploadNotFoundError } from '../../../src/metadata/metadata-store.js';
+import { SqliteMetadataStore } from '../../../src/metadata/sqlite/sqlite-metadata-store.js';
+import { runBatch, WorkerWriter, type WriteReply, type WriteRequest } from '../../../src/metadata/sqlite/sqlite-writer.js';
+import { prepareWriteStatements, type WriteName } from '../../../src/metadata/sqlite/sqlite-writes.js';
+
+const parent = mkdtemp(join(tmpdir(), 'obscura-sqlite-writer-'));
+after(async () => rm(await parent, { recursive: true, force: true }));
+
+let files = 0;
+async function newPath(): Promise<string> {
+  return join(await parent, `metadata-${++files}.sqlite`);
+}
+
+/** An in-memory database with the server's tables, and its write statements. */
+function memory() {
+  const store = new SqliteMetadataStore(':memory:');
+  return { store, db: store.database, statements: prepareWriteStatements(store.database) };
+}
+
+function request(id: number, name: WriteName, ...args: unknown[]): WriteRequest {
+  return { id, name, args };
+}
+
+const blobIds = (db: ReturnType<typeof memory>['db']): string[] => db.prepare('SELECT id FROM small_blobs ORDER BY id').pluck().all() as string[];
+
+test('runBatch: every write answered in order; one that fails is undone alone, the rest commit with one sync', () => {
+  const { store, db, statements } = memory();
+  try {
+    let syncs = 0;
+    const replies = runBatch(db, statements, [
+      request(1, 'insertBlob', 'a', Buffer.from('first')),
+      request(2, 'insertBlob', 'a', Buffer.from('same id again')),
+      request(3, 'putPart', 'no-such-upload', 1, '{}'),
+      request(4, 'insertBlob', 'b', new Uint8Array([1, 2, 3])),
+      request(5, 'copyBlob', 'c', 'a'),
+      request(6, 'copyBlob', 'd', 'missing'),
+    ], () => void syncs++);
+    assert.deepEqual(replies.map((r) => r.id), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(replies[0], { id: 1, value: undefined });
+    assert.ok('error' in replies[1]! && replies[1].error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY', JSON.stringify(replies[1]));
+    assert.deepEqual((replies[2] as Extract<WriteReply, { error: unknown }>).error, { name: 'UploadNotFoundError', message: 'upload not found: no-such-upload', uploadId: 'no-such-upload' });
+    assert.deepEqual(replies.slice(3).map((r) => ('value' in r ? r.value : 'error')), [undefined, true, false]);
+    assert.equal(syncs, 1);
+    assert.equal(db.inTransaction, false);
+    assert.deepEqual(blobIds(db), ['a', 'b', 'c']);
+    assert.deepEqual(db.prepare("SELECT data FROM small_blobs WHERE id = 'a'").pluck().get(), Buffer.from('first'));
+  } finally {
+    void store.close();
+  }
+});
+
+test('runBatch: a full database answers the writes it stopped with its error, and no write said done is missing', () => {
+  const { store, db, statements } = memory();
+  try {
+    runBatch(db, statements, [request(1, 'insertBlob', 'seed', randomBytes(3000))], () => undefined);
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const batch = Array.from({ length: 8 }, (_, i) => request(i + 1, 'insertBlob', `row-${i}`, randomBytes(i % 2 ? 100 : 3000)));
+    const replies = runBatch(db, statements, batch, () => undefined);
+    const full = replies.filter((r) => 'error' in r && r.error.code === 'SQLITE_FULL');
+    assert.ok(full.length > 0, 'the database ran out of pages');
+    const done = replies.filter((r) => 'value' in r).map((r) => `row-${r.id - 1}`);
+    assert.deepEqual(blobIds(db), ['seed', ...done].sort());
+    assert.equal(db.inTransaction, false);
+  } finally {
+    void store.close();
+  }
+});
+
+test('runBatch: a failed sync fails every write the commit carried', () => {
+  const { store, db, statements } = memory();
+  try {
+    const replies = runBatch(db, statements, [request(1, 'insertBlob', 'a', Buffer.from('x')), request(2, 'putState', 'n', 'v', undefined)], () => {
+      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    });
+    assert.deepEqual(replies, [1, 2].map((id) => ({ id, error: { name: 'Error', message: 'EIO: i/o error, fdatasync', code: 'EIO' } })));
+  } finally {
+    void store.close();
+  }
+});
+
+test('WorkerWriter: concurrent writes resolve once committed, are read at once on the caller\'s connection, and errors keep their kind and code', async () => {
+  const path = await newPath();
+  const store = new SqliteMetadataStore(path, { writerThread: true });
+  try {
+    const writer = store.writer;
+    assert.ok(writer instanceof WorkerWriter);
+    // A view into a larger buffer: only the view's bytes are stored.
+    const backing = randomBytes(8192);
+    const view = backing.subarray(100, 4196);
+    const ids = Array.from({ length: 40 }, (_, i) => `blob-${String(i).padStart(2, '0')}`);
+    await Promise.all(ids.map((id) => writer.run('insertBlob', id, view)));
+    assert.deepEqual(blobIds(store.database), ids);
+    assert.deepEqual(store.database.prepare('SELECT data FROM small_blobs WHERE id = ?').pluck().get('blob-07'), view);
+    await assert.rejects(writer.run('insertBlob', 'blob-00', view), (e: NodeJS.ErrnoException) => e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+    await assert.rejects(writer.run('abortUpload', 'gone'), (e) => e instanceof UploadNotFoundError && e.uploadId === 'gone');
+    assert.equal(await writer.run('putState', 'name', 'one', null), true);
+    assert.equal(await store.getState('name'), 'one');
+    assert.equal(await writer.run('putState', 'name', 'two', 'not-one'), false);
+  } finally {
+    await store.close();
+  }
+});
+
+test('WorkerWriter: close answers the writes already given, then every later write fails', async () => {
+  const path = await newPath();
+  const store = new SqliteMetadataStore(path, { writerThread: true });
+  const writes = Array.from({ length: 20 }, (_, i) => store.writer.run('putState', `k${i}`, String(i), undefined));
+  await store.writer.close();
+  assert.deepEqual(await Promise.all(writes), Array(20).fill(true));
+  await assert.rejects(store.writer.run('putState', 'late', 'x', undefined), /writer thread exited/);
+  await store.close();
+  const reopened = new SqliteMetadataStore(path);
+  try {
+    assert.equal(await reopened.getState('k19'), '19');
+  } finally {
+    await reopened.close();
+  }
+});
+
+test('SqliteMetadataStore: a writer thread needs a file', () => {
+  assert.throws(() => new SqliteMetadataStore(':memory:', { writerThread: true }), /needs a database file/);
+});
