@@ -175,11 +175,17 @@ export class InThreadWriter implements SqliteWriter {
 }
 
 /**
- * Bytes that are a view of a larger buffer, copied alone: structured clone would copy the whole
- * buffer (a socket's read chunk, Buffer's 8 KiB pool) to the other thread.
+ * Bytes cross as a copy of just their own bytes whose memory is then handed over (transferred):
+ * one copy, here. Cloning would copy a view's whole underlying buffer (a socket's read chunk,
+ * Buffer's 8 KiB pool) into the message and again on the writer thread; transferring the
+ * caller's own buffer would take it from under the caller.
  */
-function alone(arg: unknown): unknown {
-  return ArrayBuffer.isView(arg) && arg.byteLength !== arg.buffer.byteLength ? new Uint8Array(arg.buffer, arg.byteOffset, arg.byteLength).slice() : arg;
+function handOver(arg: unknown, transfer: ArrayBuffer[]): unknown {
+  if (!ArrayBuffer.isView(arg)) return arg;
+  const copy = new Uint8Array(arg.byteLength);
+  copy.set(new Uint8Array(arg.buffer, arg.byteOffset, arg.byteLength));
+  transfer.push(copy.buffer);
+  return copy;
 }
 
 interface Pending {
@@ -192,6 +198,7 @@ export class WorkerWriter implements SqliteWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private outbox: WriteRequest[] = [];
+  private transfer: ArrayBuffer[] = [];
   /** Set by close(): the thread keeps the process alive until it has exited. */
   private closing = false;
   /** Set once the thread is gone: every later write fails with it. */
@@ -200,7 +207,7 @@ export class WorkerWriter implements SqliteWriter {
 
   /** Starts the writer thread on the database file at `path` (its tables must exist). */
   constructor(path: string) {
-    this.worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { path } });
+    this.worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { path }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     // The thread keeps the process alive only while a write waits for it.
     this.worker.unref();
     this.worker.on('message', (replies: WriteReply[]) => {
@@ -229,7 +236,7 @@ export class WorkerWriter implements SqliteWriter {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       if (this.outbox.length === 0) setImmediate(this.send);
-      this.outbox.push({ id, name, args: args.map(alone) });
+      this.outbox.push({ id, name, args: args.map((arg) => handOver(arg, this.transfer)) });
     });
   }
 
@@ -239,9 +246,11 @@ export class WorkerWriter implements SqliteWriter {
    */
   private readonly send = (): void => {
     const batch = this.outbox;
+    const transfer = this.transfer;
     this.outbox = [];
+    this.transfer = [];
     if (batch.length === 0 || this.failure) return;
-    this.worker.postMessage(batch);
+    this.worker.postMessage(batch, transfer);
   };
 
   /** Lets the thread answer what it was given, then ends it. */
