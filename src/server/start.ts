@@ -116,7 +116,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ? await (await import('../metadata/postgres/postgres-metadata-store.js')).PostgresMetadataStore.open(config.metadataUrl, {
         onBackgroundError: (err) => log.warn({ err }, 'PostgreSQL connection lost; the next request reconnects'),
       })
-    : new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'), { writerThread: true });
+    : new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'), {
+        writerThread: true,
+        onWriterThreadExit: (err) => log.error({ err }, 'the SQLite writer thread ended; writes fail for a second, then the next write starts a new one'),
+      });
   let kms: BuiltinKms;
   try {
     const rootKeyFile = config.kmsRootKeyFile ?? join(config.configDir, 'kms-root.key');

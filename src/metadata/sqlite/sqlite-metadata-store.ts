@@ -83,6 +83,8 @@ export interface SqliteMetadataStoreOptions {
    * caller's event loop. Needs a file, not ':memory:'.
    */
   writerThread?: boolean;
+  /** With `writerThread`: told when the thread ends unasked (WorkerWriterOptions.onThreadExit). */
+  onWriterThreadExit?: (e: Error) => void;
 }
 
 export class SqliteMetadataStore implements MetadataStore {
@@ -113,7 +115,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.stmt = this.prepare();
-    this.writer = options.writerThread ? new WorkerWriter(path) : new InThreadWriter(this.db, inMemory ? undefined : path);
+    this.writer = options.writerThread
+      ? new WorkerWriter(path, options.onWriterThreadExit ? { onThreadExit: options.onWriterThreadExit } : {})
+      : new InThreadWriter(this.db, inMemory ? undefined : path);
   }
 
   /** The open database, for reads by a store that keeps its rows in it (SqliteBlobStore); closed by close(). */

@@ -193,80 +193,116 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** One writer thread and what it was given. */
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** Writes of this turn of the event loop, not yet posted, and the memory they hand over. */
+  outbox: WriteRequest[];
+  transfer: ArrayBuffer[];
+  closing: boolean;
+  /** The error the thread threw, if it threw one before it exited. */
+  error?: Error;
+  exited: Promise<void>;
+}
+
+export interface WorkerWriterOptions {
+  /** Told when the thread ends without being closed (its writes fail; the next thread starts later). */
+  onThreadExit?: (e: Error) => void;
+  /** After a thread ended, writes fail at once for this long before a new thread is started. */
+  restartAfterMs?: number;
+}
+
 export class WorkerWriter implements SqliteWriter {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
+  private thread: Thread | undefined;
   private nextId = 0;
-  private outbox: WriteRequest[] = [];
-  private transfer: ArrayBuffer[] = [];
-  /** Set by close(): the thread keeps the process alive until it has exited. */
-  private closing = false;
-  /** Set once the thread is gone: every later write fails with it. */
-  private failure: Error | undefined;
-  private readonly exited: Promise<void>;
+  private closed = false;
+  private lastExit: { error: Error; at: number } | undefined;
 
   /** Starts the writer thread on the database file at `path` (its tables must exist). */
-  constructor(path: string) {
-    this.worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { path }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
-    // The thread keeps the process alive only while a write waits for it.
-    this.worker.unref();
-    this.worker.on('message', (replies: WriteReply[]) => {
-      for (const reply of replies) {
-        const waiting = this.pending.get(reply.id);
-        if (!waiting) continue;
-        this.pending.delete(reply.id);
-        if ('error' in reply) waiting.reject(fromWireError(reply.error));
-        else waiting.resolve(reply.value);
-      }
-      if (this.pending.size === 0 && !this.closing) this.worker.unref();
-    });
-    this.worker.on('error', (e) => this.fail(e));
-    this.exited = new Promise((resolve) => {
-      this.worker.once('exit', (code) => {
-        this.fail(new Error(`the SQLite writer thread exited (${code})`));
-        resolve();
-      });
-    });
+  constructor(
+    private readonly path: string,
+    private readonly options: WorkerWriterOptions = {},
+  ) {
+    this.thread = this.start();
   }
 
   run<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
-    if (this.failure) return Promise.reject(this.failure);
+    const thread = this.current();
+    if (thread instanceof Error) return Promise.reject(thread);
     const id = ++this.nextId;
     return new Promise<WriteResult<K>>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (this.outbox.length === 0) setImmediate(this.send);
-      this.outbox.push({ id, name, args: args.map((arg) => handOver(arg, this.transfer)) });
+      if (thread.pending.size === 0) thread.worker.ref();
+      thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      if (thread.outbox.length === 0) setImmediate(() => this.send(thread));
+      thread.outbox.push({ id, name, args: args.map((arg) => handOver(arg, thread.transfer)) });
     });
+  }
+
+  /** Lets the thread answer what it was given, then ends it. Later writes fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const thread = this.thread;
+    if (!thread) return;
+    if (!thread.closing) {
+      thread.closing = true;
+      thread.worker.ref();
+      this.send(thread);
+      thread.worker.postMessage('close');
+    }
+    await thread.exited;
+  }
+
+  /** The running thread; a new one once `restartAfterMs` has passed since the last ended; else why not. */
+  private current(): Thread | Error {
+    if (this.closed) return new Error('the SQLite writer is closed');
+    if (this.thread) return this.thread;
+    const restartAfterMs = this.options.restartAfterMs ?? 1000;
+    if (this.lastExit && Date.now() - this.lastExit.at < restartAfterMs) return this.lastExit.error;
+    this.thread = this.start();
+    return this.thread;
+  }
+
+  private start(): Thread {
+    const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { path: this.path }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    let exited!: () => void;
+    const thread: Thread = { worker, pending: new Map(), outbox: [], transfer: [], closing: false, exited: new Promise((resolve) => (exited = resolve)) };
+    // The thread keeps the process alive only while a write waits for it, or while it closes.
+    worker.unref();
+    worker.on('message', (replies: WriteReply[]) => {
+      for (const reply of replies) {
+        const waiting = thread.pending.get(reply.id);
+        if (!waiting) continue;
+        thread.pending.delete(reply.id);
+        if ('error' in reply) waiting.reject(fromWireError(reply.error));
+        else waiting.resolve(reply.value);
+      }
+      if (thread.pending.size === 0 && !thread.closing) worker.unref();
+    });
+    worker.on('error', (e) => (thread.error ??= e));
+    worker.once('exit', (code) => {
+      const error = thread.error ?? new Error(`the SQLite writer thread exited (${code})`);
+      for (const waiting of thread.pending.values()) waiting.reject(error);
+      thread.pending.clear();
+      if (this.thread === thread) this.thread = undefined;
+      if (!thread.closing) {
+        this.lastExit = { error, at: Date.now() };
+        this.options.onThreadExit?.(error);
+      }
+      exited();
+    });
+    return thread;
   }
 
   /**
    * The writes of one turn of the event loop go in one message: a postMessage costs ~10 µs of
    * this thread (and a wake-up of the other), more than the write it carries.
    */
-  private readonly send = (): void => {
-    const batch = this.outbox;
-    const transfer = this.transfer;
-    this.outbox = [];
-    this.transfer = [];
-    if (batch.length === 0 || this.failure) return;
-    this.worker.postMessage(batch, transfer);
-  };
-
-  /** Lets the thread answer what it was given, then ends it. */
-  async close(): Promise<void> {
-    if (!this.failure && !this.closing) {
-      this.closing = true;
-      this.worker.ref();
-      this.send();
-      this.worker.postMessage('close');
-    }
-    await this.exited;
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const waiting of this.pending.values()) waiting.reject(this.failure);
-    this.pending.clear();
+  private send(thread: Thread): void {
+    const { outbox, transfer } = thread;
+    thread.outbox = [];
+    thread.transfer = [];
+    if (outbox.length === 0 || this.thread !== thread) return;
+    thread.worker.postMessage(outbox, transfer);
   }
 }

@@ -119,13 +119,38 @@ test('WorkerWriter: close answers the writes already given, then every later wri
   const writes = Array.from({ length: 20 }, (_, i) => store.writer.run('putState', `k${i}`, String(i), undefined));
   await store.writer.close();
   assert.deepEqual(await Promise.all(writes), Array(20).fill(true));
-  await assert.rejects(store.writer.run('putState', 'late', 'x', undefined), /writer thread exited/);
+  await assert.rejects(store.writer.run('putState', 'late', 'x', undefined), /writer is closed/);
   await store.close();
   const reopened = new SqliteMetadataStore(path);
   try {
     assert.equal(await reopened.getState('k19'), '19');
   } finally {
     await reopened.close();
+  }
+});
+
+test('WorkerWriter: a thread that ends unasked fails its writes and is reported; after the pause a new thread takes writes', async () => {
+  const path = await newPath();
+  const exits: Error[] = [];
+  const store = new SqliteMetadataStore(path);
+  const writer = new WorkerWriter(path, { onThreadExit: (e) => exits.push(e), restartAfterMs: 200 });
+  try {
+    assert.equal(await writer.run('putState', 'before', '1', undefined), true);
+    const inFlight = writer.run('putState', 'during', '2', undefined);
+    // What a crash of the thread looks like from here (an out-of-memory end, a native fault).
+    await (writer as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread.worker.terminate();
+    await assert.rejects(inFlight, /writer thread exited/);
+    assert.equal(exits.length, 1);
+    await assert.rejects(writer.run('putState', 'too-soon', '3', undefined), /writer thread exited/);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(await writer.run('putState', 'after', '4', undefined), true);
+    assert.equal(await store.getState('before'), '1');
+    assert.equal(await store.getState('after'), '4');
+    assert.equal(await store.getState('too-soon'), undefined);
+    assert.equal(store.integrityCheck(), 'ok');
+  } finally {
+    await writer.close();
+    await store.close();
   }
 });
 
