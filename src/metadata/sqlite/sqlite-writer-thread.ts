@@ -2,7 +2,8 @@
  * The SQLite writer thread (WorkerWriter in sqlite-writer.ts): its own connection to the database
  * file, which it alone writes. Writes that arrive while it is busy (committing, or in the WAL's
  * fdatasync) wait in its queue and go together in the next batch: one transaction, one commit,
- * one sync. It answers a batch only after that sync. Sees no keys, logs nothing.
+ * one sync. It answers a write once that sync is done (or, for the writes a later write makes
+ * durable, once committed). Sees no keys, logs nothing.
  */
 import Database from 'better-sqlite3';
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
@@ -36,7 +37,7 @@ function flush(): void {
   scheduled = false;
   const batch = queue;
   queue = [];
-  if (batch.length) parentPort!.postMessage(runBatch(db, statements, batch, sync));
+  if (batch.length) runBatch(db, statements, batch, sync, (replies) => parentPort!.postMessage(replies));
   if (closing) {
     if (wal !== undefined) closeSync(wal);
     db.close();

@@ -11,7 +11,8 @@
  *   it: a 4 KiB PUT's two writes (its blob row and its record) cost the event loop about half of
  *   its CPU when run there (BENCHMARKS.md), and the thread runs them on the other core.
  *
- * Either way a write resolves only once the WAL holding it is on disk, and reads stay on the
+ * Either way a write resolves only once the WAL holding it is on disk (except the few whose
+ * durability a later write brings: SYNCED_LATER in sqlite-writes.ts), and reads stay on the
  * caller's connection: SQLite's WAL lets them run beside the writer, and a read made after a
  * write resolved sees it (the commit came first). Only the writer writes once it runs, so the
  * event loop never waits for SQLite's write lock.
@@ -20,10 +21,13 @@ import type Database from 'better-sqlite3';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { UploadNotFoundError } from '../metadata-store.js';
-import { prepareWriteStatements, runWrite, type WriteArgs, type WriteName, type WriteResult, type WriteStatements } from './sqlite-writes.js';
+import { prepareWriteStatements, runWrite, SYNCED_LATER, type WriteArgs, type WriteName, type WriteResult, type WriteStatements } from './sqlite-writes.js';
 
 export interface SqliteWriter {
-  /** Runs a write; resolves once it is committed and the WAL holding it is synced. */
+  /**
+   * Runs a write; resolves once it is committed and the WAL holding it is synced, or only
+   * committed for the writes in SYNCED_LATER.
+   */
   run<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>>;
   close(): Promise<void>;
 }
@@ -65,13 +69,15 @@ export function fromWireError(wire: WireError): Error {
 }
 
 /**
- * Runs a batch of writes in one transaction, each in a savepoint of its own, then commits and
- * calls `sync`. Replies in the batch's order. A write that fails is answered with its error and
- * undone alone, unless SQLite rolled the whole transaction back (a full disk, an I/O error): then
- * every write of that transaction so far fails with it, and the rest of the batch starts a new
- * one. A failed commit or sync fails every write it carried.
+ * Runs a batch of writes in one transaction, each in a savepoint of its own, commits, and calls
+ * `sync`. A write that fails is answered with its error and undone alone, unless SQLite rolled
+ * the whole transaction back (a full disk, an I/O error): then every write of that transaction so
+ * far fails with it, and the rest of the batch starts a new one. A failed commit or sync fails
+ * every write it carried. `answer` is called at most twice, each reply once: after the commit
+ * with the failures and the writes a later write makes durable (SYNCED_LATER), so their callers
+ * go on during the sync; after the sync with the rest.
  */
-export function runBatch(db: Database.Database, s: WriteStatements, batch: WriteRequest[], sync: () => void): WriteReply[] {
+export function runBatch(db: Database.Database, s: WriteStatements, batch: WriteRequest[], sync: () => void, answer: (replies: WriteReply[]) => void): void {
   const replies: WriteReply[] = [];
   let carried: number[] = [];
   const failCarried = (e: unknown): void => {
@@ -99,14 +105,17 @@ export function runBatch(db: Database.Database, s: WriteStatements, batch: Write
     if (db.inTransaction) db.exec('ROLLBACK');
     failCarried(e);
   }
-  if (carried.length) {
-    try {
-      sync();
-    } catch (e) {
-      failCarried(e);
-    }
+  const needSync = new Set(carried.filter((i) => !SYNCED_LATER.has(batch[i]!.name)));
+  const now = replies.filter((_, i) => !needSync.has(i));
+  if (now.length) answer(now);
+  if (needSync.size === 0) return;
+  carried = [...needSync];
+  try {
+    sync();
+  } catch (e) {
+    failCarried(e);
   }
-  return replies;
+  answer([...needSync].map((i) => replies[i]!));
 }
 
 /**
@@ -165,7 +174,7 @@ export class InThreadWriter implements SqliteWriter {
 
   async run<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     const value = this.db.transaction(() => runWrite(this.statements, name, args)).immediate();
-    await this.walSync?.afterCommit();
+    if (!SYNCED_LATER.has(name)) await this.walSync?.afterCommit();
     return value;
   }
 

@@ -134,6 +134,14 @@ export const WRITES = {
 };
 
 export type WriteName = keyof typeof WRITES;
+
+/**
+ * Writes that resolve once committed, without waiting for a sync: a later write makes them
+ * durable. A small blob's row is named only by a record or part written after it, and that
+ * write's sync covers the row too (SQLite writes one WAL in commit order); a crash before it
+ * leaves an unreferenced row, and a lost delete one, which the orphan sweep at start removes.
+ */
+export const SYNCED_LATER: ReadonlySet<WriteName> = new Set<WriteName>(['insertBlob', 'copyBlob', 'deleteBlob']);
 /** The arguments of an operation after its statements. */
 export type WriteArgs<K extends WriteName> = (typeof WRITES)[K] extends (s: WriteStatements, ...args: infer A) => unknown ? A : never;
 export type WriteResult<K extends WriteName> = ReturnType<(typeof WRITES)[K]>;

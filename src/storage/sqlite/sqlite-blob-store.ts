@@ -5,8 +5,10 @@
  * instead of an open, a read and a close.
  *
  * Rows are written by the metadata store's writer (sqlite-writer.ts: on a thread of its own in
- * the server), which resolves a write once the WAL holding it is synced, and read on this
- * thread's connection. A crash before the record that names a row is committed leaves an
+ * the server) and read on this thread's connection. A row's write resolves once committed,
+ * without a sync of its own: it is durable once the WAL is synced past it, which the write of the
+ * record that names it does before the request is acknowledged (SQLite writes one WAL in commit
+ * order, so a synced later commit covers every earlier one). A crash before that leaves an
  * unreferenced row, which the orphan sweep at start removes. Locators are `db/<32 hex>`,
  * generated here and validated on every use.
  */

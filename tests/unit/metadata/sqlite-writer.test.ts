@@ -33,25 +33,43 @@ function request(id: number, name: WriteName, ...args: unknown[]): WriteRequest 
   return { id, name, args };
 }
 
+/** Runs a batch; its answers in the order given, each with the number of syncs done before it. */
+function batchAnswers(db: ReturnType<typeof memory>['db'], statements: ReturnType<typeof memory>['statements'], batch: WriteRequest[], sync: () => void = () => undefined): { replies: WriteReply[]; answers: { ids: number[]; syncsBefore: number }[]; syncs: number } {
+  let syncs = 0;
+  const answers: { ids: number[]; syncsBefore: number }[] = [];
+  const replies: WriteReply[] = [];
+  runBatch(db, statements, batch, () => {
+    sync();
+    syncs++;
+  }, (answered) => {
+    answers.push({ ids: answered.map((r) => r.id), syncsBefore: syncs });
+    replies.push(...answered);
+  });
+  replies.sort((a, b) => a.id - b.id);
+  return { replies, answers, syncs };
+}
+
 const blobIds = (db: ReturnType<typeof memory>['db']): string[] => db.prepare('SELECT id FROM small_blobs ORDER BY id').pluck().all() as string[];
 
-test('runBatch: every write answered in order; one that fails is undone alone, the rest commit with one sync', () => {
+test('runBatch: every write answered once; one that fails is undone alone, the rest commit with one sync', () => {
   const { store, db, statements } = memory();
   try {
-    let syncs = 0;
-    const replies = runBatch(db, statements, [
+    const { replies, answers, syncs } = batchAnswers(db, statements, [
       request(1, 'insertBlob', 'a', Buffer.from('first')),
       request(2, 'insertBlob', 'a', Buffer.from('same id again')),
       request(3, 'putPart', 'no-such-upload', 1, '{}'),
       request(4, 'insertBlob', 'b', new Uint8Array([1, 2, 3])),
       request(5, 'copyBlob', 'c', 'a'),
       request(6, 'copyBlob', 'd', 'missing'),
-    ], () => void syncs++);
-    assert.deepEqual(replies.map((r) => r.id), [1, 2, 3, 4, 5, 6]);
+      request(7, 'putState', 'n', 'v', undefined),
+    ]);
+    // Blob rows and failures are answered at the commit; the state, a record, after the sync.
+    assert.deepEqual(answers, [{ ids: [1, 2, 3, 4, 5, 6], syncsBefore: 0 }, { ids: [7], syncsBefore: 1 }]);
+    assert.deepEqual(replies.map((r) => r.id), [1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(replies[0], { id: 1, value: undefined });
     assert.ok('error' in replies[1]! && replies[1].error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY', JSON.stringify(replies[1]));
     assert.deepEqual((replies[2] as Extract<WriteReply, { error: unknown }>).error, { name: 'UploadNotFoundError', message: 'upload not found: no-such-upload', uploadId: 'no-such-upload' });
-    assert.deepEqual(replies.slice(3).map((r) => ('value' in r ? r.value : 'error')), [undefined, true, false]);
+    assert.deepEqual(replies.slice(3).map((r) => ('value' in r ? r.value : 'error')), [undefined, true, false, true]);
     assert.equal(syncs, 1);
     assert.equal(db.inTransaction, false);
     assert.deepEqual(blobIds(db), ['a', 'b', 'c']);
@@ -64,10 +82,11 @@ test('runBatch: every write answered in order; one that fails is undone alone, t
 test('runBatch: a full database answers the writes it stopped with its error, and no write said done is missing', () => {
   const { store, db, statements } = memory();
   try {
-    runBatch(db, statements, [request(1, 'insertBlob', 'seed', randomBytes(3000))], () => undefined);
+    batchAnswers(db, statements, [request(1, 'insertBlob', 'seed', randomBytes(3000))]);
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     const batch = Array.from({ length: 8 }, (_, i) => request(i + 1, 'insertBlob', `row-${i}`, randomBytes(i % 2 ? 100 : 3000)));
-    const replies = runBatch(db, statements, batch, () => undefined);
+    const { replies } = batchAnswers(db, statements, batch);
+    assert.equal(replies.length, batch.length);
     const full = replies.filter((r) => 'error' in r && r.error.code === 'SQLITE_FULL');
     assert.ok(full.length > 0, 'the database ran out of pages');
     const done = replies.filter((r) => 'value' in r).map((r) => `row-${r.id - 1}`);
@@ -78,13 +97,14 @@ test('runBatch: a full database answers the writes it stopped with its error, an
   }
 });
 
-test('runBatch: a failed sync fails every write the commit carried', () => {
+test('runBatch: a failed sync fails every write that waited for it', () => {
   const { store, db, statements } = memory();
   try {
-    const replies = runBatch(db, statements, [request(1, 'insertBlob', 'a', Buffer.from('x')), request(2, 'putState', 'n', 'v', undefined)], () => {
+    const { replies } = batchAnswers(db, statements, [request(1, 'insertBlob', 'a', Buffer.from('x')), request(2, 'putState', 'n', 'v', undefined), request(3, 'createBucket', 'b', '{}')], () => {
       throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     });
-    assert.deepEqual(replies, [1, 2].map((id) => ({ id, error: { name: 'Error', message: 'EIO: i/o error, fdatasync', code: 'EIO' } })));
+    const error = { name: 'Error', message: 'EIO: i/o error, fdatasync', code: 'EIO' };
+    assert.deepEqual(replies, [{ id: 1, value: undefined }, { id: 2, error }, { id: 3, error }]);
   } finally {
     void store.close();
   }
