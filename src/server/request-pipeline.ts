@@ -168,8 +168,10 @@ export function createRequestHandler(options: PipelineOptions): RequestHandler {
       if (isObscuraError(e)) error = e;
       // A store that cannot be reached now: the client should retry (503), nothing was changed.
       else if (e instanceof MetadataUnavailableError || e instanceof BlobStoreUnavailableError) error = fail('ServiceUnavailable', 'The storage service is unreachable. Please retry.', { headers: { 'retry-after': '1' } }, e);
-      // The client closed the connection mid-body: its fault, not an internal error.
-      else if (!req.complete && req.socket.destroyed) error = new ObscuraError('IncompleteBody', undefined, {}, { cause: e });
+      // The client closed the connection mid-body, or its connection was torn down (a reset, or
+      // Node refusing what it sent next) before the operation read the body it had buffered
+      // (Node then destroys the request with an error): its fault, not an internal error.
+      else if (req.socket.destroyed && (!req.complete || req.errored)) error = new ObscuraError('IncompleteBody', undefined, {}, { cause: e });
       else error = new ObscuraError('InternalError', undefined, {}, { cause: e });
       const cause = error.code === 'InternalError' ? (error.cause ?? e) : undefined;
       finish(error.status, cause ?? (error.status >= 500 ? error : undefined));

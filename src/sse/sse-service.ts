@@ -7,6 +7,7 @@ import { fail } from '../errors/index.js';
 import type { BucketEncryption, SseRecord } from '../metadata/records.js';
 import {
   generateObjectKey,
+  secretKeyObject,
   sealObjectKey,
   unsealObjectKey,
   UnsealError,
@@ -51,10 +52,15 @@ const MISSING_KEY_MESSAGE =
 const NOT_APPLICABLE_MESSAGE = 'The encryption parameters are not applicable to this object.';
 
 export class SseService {
+  /** The service master key, imported into node:crypto once: it keys the KEK of every object without a customer key or KMS. */
+  private readonly masterKeyObject;
+
   constructor(
-    private readonly serviceMasterKey: Buffer,
+    serviceMasterKey: Buffer,
     private readonly kms: Kms | undefined,
-  ) {}
+  ) {
+    this.masterKeyObject = secretKeyObject(serviceMasterKey);
+  }
 
   /**
    * The mode a write ends up with: the request's own, else the bucket default, else none
@@ -85,12 +91,12 @@ export class SseService {
       case 'none':
       case 'sse-s3': {
         const mode = request.kind === 'none' ? 'none' : 'sse-s3';
-        return { mode, sealedObjectKey: sealObjectKey(this.serviceMasterKey, objectKey, binding(mode, identity)).toString('base64') };
+        return { mode, sealedObjectKey: (await sealObjectKey(this.masterKeyObject, objectKey, binding(mode, identity))).toString('base64') };
       }
       case 'sse-c':
         return {
           mode: 'sse-c',
-          sealedObjectKey: sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity)).toString('base64'),
+          sealedObjectKey: (await sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity))).toString('base64'),
           customerKeyMd5: request.customer.keyMd5,
         };
       case 'sse-kms': {
@@ -102,7 +108,7 @@ export class SseService {
         try {
           return {
             mode: 'sse-kms',
-            sealedObjectKey: sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity)).toString('base64'),
+            sealedObjectKey: (await sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity))).toString('base64'),
             kms: {
               keyId: dataKey.keyId,
               keyVersion: dataKey.keyVersion,
@@ -127,7 +133,7 @@ export class SseService {
     if (sse.mode === 'sse-c') {
       if (customer === undefined) throw fail('InvalidRequest', MISSING_KEY_MESSAGE);
       try {
-        return unsealObjectKey(customer.key, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-c', identity));
+        return await unsealObjectKey(customer.key, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-c', identity));
       } catch (e) {
         if (e instanceof UnsealError) throw fail('AccessDenied', 'The provided customer key does not match the key the object was stored with.');
         throw e;
@@ -142,12 +148,12 @@ export class SseService {
           throw translateKmsError(e);
         });
         try {
-          return unsealObjectKey(dataKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-kms', identity));
+          return await unsealObjectKey(dataKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-kms', identity));
         } finally {
           dataKey.fill(0);
         }
       }
-      return unsealObjectKey(this.serviceMasterKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding(sse.mode, identity));
+      return await unsealObjectKey(this.masterKeyObject, Buffer.from(sse.sealedObjectKey, 'base64'), binding(sse.mode, identity));
     } catch (e) {
       if (e instanceof UnsealError) {
         // A service-sealed key that does not open means tampering or a moved record.
