@@ -1,14 +1,15 @@
 /**
  * The SQLite writer thread (WorkerWriter in sqlite-writer.ts): its own connection to the database
- * file, which it alone writes. Writes that arrive while it is busy (committing, or in the WAL's
- * fdatasync) wait in its queue and go together in the next batch: one transaction, one commit,
- * one sync. It answers a write once that sync is done (or, for the writes a later write makes
- * durable, once committed). Sees no keys, logs nothing.
+ * file, which it alone writes. Writes that arrive while it is busy go together in the next batch:
+ * one transaction, one commit. It answers a write once an fdatasync of the WAL begun after its
+ * commit is done (SyncedAnswers: one sync at a time, on libuv's pool, shared by every batch
+ * committed meanwhile), or at once for the writes a later write makes durable. Sees no keys, logs
+ * nothing.
  */
 import Database from 'better-sqlite3';
-import { closeSync, fdatasyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBatch, type WriteRequest } from './sqlite-writer.js';
+import { runBatch, SyncedAnswers, type WriteReply, type WriteRequest } from './sqlite-writer.js';
 import { prepareWriteStatements } from './sqlite-writes.js';
 
 const { path } = workerData as { path: string };
@@ -24,25 +25,42 @@ db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -1024');
 const statements = prepareWriteStatements(db);
 let wal: number | undefined;
-const sync = (): void => {
-  wal ??= openSync(`${path}-wal`, 'r');
-  fdatasyncSync(wal);
-};
+const answer = (replies: WriteReply[]): void => parentPort!.postMessage(replies);
+// fdatasync on libuv's pool: the next batches commit while it runs.
+const synced = new SyncedAnswers((done) => {
+  try {
+    wal ??= openSync(`${path}-wal`, 'r');
+  } catch (e) {
+    return done(e as Error);
+  }
+  fdatasync(wal, done);
+}, answer);
 
 let queue: WriteRequest[] = [];
 let scheduled = false;
 let closing = false;
 
+let closed = false;
+
+async function close(): Promise<void> {
+  if (closed) return;
+  closed = true;
+  await synced.idle();
+  if (wal !== undefined) closeSync(wal);
+  db.close();
+  parentPort!.close();
+}
+
 function flush(): void {
   scheduled = false;
   const batch = queue;
   queue = [];
-  if (batch.length) runBatch(db, statements, batch, sync, (replies) => parentPort!.postMessage(replies));
-  if (closing) {
-    if (wal !== undefined) closeSync(wal);
-    db.close();
-    parentPort!.close();
+  if (batch.length) {
+    const { now, afterSync } = runBatch(db, statements, batch);
+    if (now.length) answer(now);
+    synced.add(afterSync);
   }
+  if (closing) void close();
 }
 
 parentPort!.on('message', (message: WriteRequest[] | 'close') => {

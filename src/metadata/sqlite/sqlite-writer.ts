@@ -7,7 +7,8 @@
  *   on libuv's pool). For tools and tests, and the only choice for an in-memory database.
  * - `WorkerWriter` hands operations to a thread with its own connection (sqlite-writer-thread.ts),
  *   which runs all that are waiting in one transaction (a savepoint each, so one failing leaves
- *   the others), commits, fdatasyncs the WAL once, and answers them together. The server uses
+ *   the others), commits, and answers them once an fdatasync of the WAL begun after the commit is
+ *   done, one sync shared by every batch committed meanwhile (SyncedAnswers). The server uses
  *   it: a 4 KiB PUT's two writes (its blob row and its record) cost the event loop about half of
  *   its CPU when run there (BENCHMARKS.md), and the thread runs them on the other core.
  *
@@ -69,15 +70,14 @@ export function fromWireError(wire: WireError): Error {
 }
 
 /**
- * Runs a batch of writes in one transaction, each in a savepoint of its own, commits, and calls
- * `sync`. A write that fails is answered with its error and undone alone, unless SQLite rolled
- * the whole transaction back (a full disk, an I/O error): then every write of that transaction so
- * far fails with it, and the rest of the batch starts a new one. A failed commit or sync fails
- * every write it carried. `answer` is called at most twice, each reply once: after the commit
- * with the failures and the writes a later write makes durable (SYNCED_LATER), so their callers
- * go on during the sync; after the sync with the rest.
+ * Runs a batch of writes in one transaction, each in a savepoint of its own, and commits. A write
+ * that fails is answered with its error and undone alone, unless SQLite rolled the whole
+ * transaction back (a full disk, an I/O error): then every write of that transaction so far fails
+ * with it, and the rest of the batch starts a new one. A failed commit fails every write it
+ * carried. Returns the answers to give now (failures, and the writes a later write makes
+ * durable: SYNCED_LATER) and those to give once a sync of the WAL begun after this commit is done.
  */
-export function runBatch(db: Database.Database, s: WriteStatements, batch: WriteRequest[], sync: () => void, answer: (replies: WriteReply[]) => void): void {
+export function runBatch(db: Database.Database, s: WriteStatements, batch: WriteRequest[]): { now: WriteReply[]; afterSync: WriteReply[] } {
   const replies: WriteReply[] = [];
   let carried: number[] = [];
   const failCarried = (e: unknown): void => {
@@ -106,16 +106,57 @@ export function runBatch(db: Database.Database, s: WriteStatements, batch: Write
     failCarried(e);
   }
   const needSync = new Set(carried.filter((i) => !SYNCED_LATER.has(batch[i]!.name)));
-  const now = replies.filter((_, i) => !needSync.has(i));
-  if (now.length) answer(now);
-  if (needSync.size === 0) return;
-  carried = [...needSync];
-  try {
-    sync();
-  } catch (e) {
-    failCarried(e);
+  return { now: replies.filter((_, i) => !needSync.has(i)), afterSync: replies.filter((_, i) => needSync.has(i)) };
+}
+
+/**
+ * Group commit for the writer thread: answers that wait for the WAL to be on disk. One sync runs
+ * at a time, off the thread's loop (`sync` calls back), so batches keep committing meanwhile;
+ * answers added during a sync wait for the next one, which begins once it ends and carries all of
+ * them. A failed sync fails the writes that waited for it.
+ */
+export class SyncedAnswers {
+  private waiting: WriteReply[] = [];
+  private running = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly sync: (done: (err: Error | null) => void) => void,
+    private readonly answer: (replies: WriteReply[]) => void,
+  ) {}
+
+  add(replies: WriteReply[]): void {
+    if (replies.length === 0) return;
+    for (const reply of replies) this.waiting.push(reply);
+    this.next();
   }
-  answer([...needSync].map((i) => replies[i]!));
+
+  /** Resolves once every answer added so far has been given. */
+  idle(): Promise<void> {
+    if (!this.running && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private next(): void {
+    if (this.running) return;
+    if (this.waiting.length === 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
+    const replies = this.waiting;
+    this.waiting = [];
+    this.running = true;
+    this.sync((err) => {
+      this.running = false;
+      if (err) {
+        const error = toWireError(err);
+        this.answer(replies.map((r) => ({ id: r.id, error })));
+      } else {
+        this.answer(replies);
+      }
+      this.next();
+    });
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UploadNotFoundError } from '../../../src/metadata/metadata-store.js';
 import { SqliteMetadataStore } from '../../../src/metadata/sqlite/sqlite-metadata-store.js';
-import { runBatch, WorkerWriter, type WriteReply, type WriteRequest } from '../../../src/metadata/sqlite/sqlite-writer.js';
+import { runBatch, SyncedAnswers, WorkerWriter, type WriteReply, type WriteRequest } from '../../../src/metadata/sqlite/sqlite-writer.js';
 import { prepareWriteStatements, type WriteName } from '../../../src/metadata/sqlite/sqlite-writes.js';
 
 const parent = mkdtemp(join(tmpdir(), 'obscura-sqlite-writer-'));
@@ -33,18 +33,30 @@ function request(id: number, name: WriteName, ...args: unknown[]): WriteRequest 
   return { id, name, args };
 }
 
-/** Runs a batch; its answers in the order given, each with the number of syncs done before it. */
+/**
+ * Runs a batch as the writer thread does (its answers now, the rest through SyncedAnswers, here
+ * with a sync that finishes at once); the answers in the order given, each with the number of
+ * syncs done before it.
+ */
 function batchAnswers(db: ReturnType<typeof memory>['db'], statements: ReturnType<typeof memory>['statements'], batch: WriteRequest[], sync: () => void = () => undefined): { replies: WriteReply[]; answers: { ids: number[]; syncsBefore: number }[]; syncs: number } {
   let syncs = 0;
   const answers: { ids: number[]; syncsBefore: number }[] = [];
   const replies: WriteReply[] = [];
-  runBatch(db, statements, batch, () => {
-    sync();
-    syncs++;
-  }, (answered) => {
+  const give = (answered: WriteReply[]): void => {
     answers.push({ ids: answered.map((r) => r.id), syncsBefore: syncs });
     replies.push(...answered);
-  });
+  };
+  const { now, afterSync } = runBatch(db, statements, batch);
+  if (now.length) give(now);
+  new SyncedAnswers((done) => {
+    try {
+      sync();
+    } catch (e) {
+      return done(e as Error);
+    }
+    syncs++;
+    done(null);
+  }, give).add(afterSync);
   replies.sort((a, b) => a.id - b.id);
   return { replies, answers, syncs };
 }
@@ -108,6 +120,29 @@ test('runBatch: a failed sync fails every write that waited for it', () => {
   } finally {
     void store.close();
   }
+});
+
+test('SyncedAnswers: one sync at a time; answers added during it wait for the next, which carries them all; a failed sync fails them', async () => {
+  const running: Array<(err: Error | null) => void> = [];
+  const given: WriteReply[][] = [];
+  const synced = new SyncedAnswers((done) => running.push(done), (replies) => given.push(replies));
+  const reply = (id: number): WriteReply => ({ id, value: true });
+  synced.add([reply(1)]);
+  synced.add([reply(2), reply(3)]);
+  synced.add([]);
+  synced.add([reply(4)]);
+  assert.equal(running.length, 1, 'the second sync waits for the first');
+  let idle = false;
+  void synced.idle().then(() => (idle = true));
+  running[0]!(null);
+  assert.deepEqual(given, [[reply(1)]]);
+  assert.equal(running.length, 2, 'the next sync starts as the first ends, for everything added meanwhile');
+  running[1]!(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  const error = { name: 'Error', message: 'EIO: i/o error, fdatasync', code: 'EIO' };
+  assert.deepEqual(given[1], [2, 3, 4].map((id) => ({ id, error })));
+  await Promise.resolve();
+  assert.equal(idle, true);
+  assert.equal(running.length, 2, 'nothing left to sync');
 });
 
 test('WorkerWriter: concurrent writes resolve once committed, are read at once on the caller\'s connection, and errors keep their kind and code', async () => {
