@@ -7,9 +7,8 @@
  * nothing.
  */
 import Database from 'better-sqlite3';
-import { closeSync, fdatasync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBatch, SyncedAnswers, type WriteReply, type WriteRequest } from './sqlite-writer.js';
+import { runBatch, SyncedAnswers, walSyncer, type WriteReply, type WriteRequest } from './sqlite-writer.js';
 import { prepareWriteStatements } from './sqlite-writes.js';
 
 const { path } = workerData as { path: string };
@@ -24,17 +23,10 @@ db.pragma('busy_timeout = 5000');
 // (4 KiB PUTs, /proc/<pid>/smaps); 1 MiB measured as fast and kept it at ~3 MB.
 db.pragma('cache_size = -1024');
 const statements = prepareWriteStatements(db);
-let wal: number | undefined;
 const answer = (replies: WriteReply[]): void => parentPort!.postMessage(replies);
+const wal = walSyncer(path);
 // fdatasync on libuv's pool: the next batches commit while it runs.
-const synced = new SyncedAnswers((done) => {
-  try {
-    wal ??= openSync(`${path}-wal`, 'r');
-  } catch (e) {
-    return done(e as Error);
-  }
-  fdatasync(wal, done);
-}, answer);
+const synced = new SyncedAnswers(wal.sync, answer);
 
 let queue: WriteRequest[] = [];
 let scheduled = false;
@@ -46,7 +38,7 @@ async function close(): Promise<void> {
   if (closed) return;
   closed = true;
   await synced.idle();
-  if (wal !== undefined) closeSync(wal);
+  wal.close();
   db.close();
   parentPort!.close();
 }

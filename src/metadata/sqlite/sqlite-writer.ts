@@ -3,8 +3,9 @@
  * operations (sqlite-writes.ts):
  *
  * - `InThreadWriter` runs each operation on the caller's connection in its own transaction, then
- *   waits for an fdatasync of the WAL shared with every write that committed meanwhile (WalSync,
- *   on libuv's pool). For tools and tests, and the only choice for an in-memory database.
+ *   waits for an fdatasync of the WAL begun after its commit, shared with every write that
+ *   committed meanwhile (SyncedAnswers, the sync on libuv's pool). For tools and tests, and the
+ *   only choice for an in-memory database.
  * - `WorkerWriter` hands operations to a thread with its own connection (sqlite-writer-thread.ts),
  *   which runs all that are waiting in one transaction (a savepoint each, so one failing leaves
  *   the others), commits, and answers them once an fdatasync of the WAL begun after the commit is
@@ -19,7 +20,7 @@
  * event loop never waits for SQLite's write lock.
  */
 import type Database from 'better-sqlite3';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { UploadNotFoundError } from '../metadata-store.js';
 import { prepareWriteStatements, runWrite, SYNCED_LATER, type WriteArgs, type WriteName, type WriteResult, type WriteStatements } from './sqlite-writes.js';
@@ -159,50 +160,31 @@ export class SyncedAnswers {
   }
 }
 
-/**
- * Group commit on the event loop. A writer calls afterCommit() once its transaction has
- * committed; it resolves after an fdatasync of the WAL that began after that commit. Writers
- * arriving while a sync runs share the next one, so N concurrent writes cost about two syncs.
- */
-class WalSync {
-  private handle: FileHandle | undefined;
-  private running: Promise<void> | undefined;
-  private next: Promise<void> | undefined;
-
-  constructor(private readonly walPath: string) {}
-
-  afterCommit(): Promise<void> {
-    if (!this.running) return this.start();
-    const after = (): Promise<void> => {
-      this.next = undefined;
-      return this.start();
-    };
-    this.next ??= this.running.then(after, after);
-    return this.next;
-  }
-
-  async close(): Promise<void> {
-    await this.running?.catch(() => undefined);
-    await this.handle?.close();
-    this.handle = undefined;
-  }
-
-  private start(): Promise<void> {
-    const sync = (async () => {
-      this.handle ??= await open(this.walPath, 'r');
-      await this.handle.datasync();
-    })();
-    const running: Promise<void> = sync.finally(() => {
-      if (this.running === running) this.running = undefined;
-    });
-    this.running = running;
-    return running;
-  }
+/** fdatasync of a database's WAL file, opened at the first sync (it exists once a write committed). */
+export function walSyncer(databasePath: string): { sync: (done: (err: Error | null) => void) => void; close: () => void } {
+  let fd: number | undefined;
+  return {
+    sync(done) {
+      try {
+        fd ??= openSync(`${databasePath}-wal`, 'r');
+      } catch (e) {
+        return done(e as Error);
+      }
+      fdatasync(fd, done);
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
 }
 
 export class InThreadWriter implements SqliteWriter {
   private readonly statements: WriteStatements;
-  private readonly walSync: WalSync | undefined;
+  private readonly wal: ReturnType<typeof walSyncer> | undefined;
+  private readonly synced: SyncedAnswers | undefined;
+  private readonly waiting = new Map<number, (reply: WriteReply) => void>();
+  private nextId = 0;
 
   /** `path` undefined: an in-memory database, nothing to sync. */
   constructor(
@@ -210,17 +192,31 @@ export class InThreadWriter implements SqliteWriter {
     path: string | undefined,
   ) {
     this.statements = prepareWriteStatements(db);
-    this.walSync = path === undefined ? undefined : new WalSync(`${path}-wal`);
+    this.wal = path === undefined ? undefined : walSyncer(path);
+    this.synced = this.wal && new SyncedAnswers(this.wal.sync, (replies) => {
+      for (const reply of replies) {
+        this.waiting.get(reply.id)?.(reply);
+        this.waiting.delete(reply.id);
+      }
+    });
   }
 
   async run<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     const value = this.db.transaction(() => runWrite(this.statements, name, args)).immediate();
-    if (!SYNCED_LATER.has(name)) await this.walSync?.afterCommit();
+    const synced = this.synced;
+    if (!synced || SYNCED_LATER.has(name)) return value;
+    const id = ++this.nextId;
+    const reply = await new Promise<WriteReply>((resolve) => {
+      this.waiting.set(id, resolve);
+      synced.add([{ id, value: undefined }]);
+    });
+    if ('error' in reply) throw fromWireError(reply.error);
     return value;
   }
 
   async close(): Promise<void> {
-    await this.walSync?.close();
+    await this.synced?.idle();
+    this.wal?.close();
   }
 }
 
