@@ -53,7 +53,7 @@ const NOT_APPLICABLE_MESSAGE = 'The encryption parameters are not applicable to 
 
 export class SseService {
   /** The service master key, imported into node:crypto once: it keys the KEK of every object without a customer key or KMS. */
-  private readonly masterKeyObject;
+  private readonly masterKeyObject: ReturnType<typeof secretKeyObject>;
 
   constructor(
     serviceMasterKey: Buffer,

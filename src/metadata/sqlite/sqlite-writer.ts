@@ -310,6 +310,8 @@ export class WorkerWriter implements SqliteWriter {
   }
 
   private start(): Thread {
+    // A small young generation: the thread's garbage (messages, statements' results) is
+    // short-lived, and its heap stays ~10 MB beside the event loop's.
     const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { path: this.path }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     let exited!: () => void;
     const thread: Thread = { worker, pending: new Map(), outbox: [], transfer: [], closing: false, exited: new Promise((resolve) => (exited = resolve)) };
