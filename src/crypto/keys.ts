@@ -70,6 +70,9 @@ function hkdfOffLoop(secret: KeyingSecret, salt: Buffer, info: Buffer): Promise<
   });
 }
 
+/** Keys derived from the object key take no salt (the object key is random already). */
+const NO_SALT = Buffer.alloc(0);
+
 export function generateObjectKey(random: RandomSource = systemRandom): Buffer {
   return random(OBJECT_KEY_BYTES);
 }
@@ -140,11 +143,10 @@ export async function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buff
 /** The content key of multipart part `partNumber` (1..10000). */
 export function derivePartKey(objectKey: Buffer, partNumber: number): Buffer {
   if (!Number.isInteger(partNumber) || partNumber < 1) throw new RangeError('part number must be a positive integer');
-  return Buffer.from(hkdfSync('sha256', objectKey, Buffer.alloc(0), encodeFields(['obscura part key v1', String(partNumber)]), 32));
+  return Buffer.from(hkdfSync('sha256', objectKey, NO_SALT, encodeFields(['obscura part key v1', String(partNumber)]), 32));
 }
 
 const METADATA_KEY_INFO = encodeFields(['obscura metadata key v1']);
-const NO_SALT = Buffer.alloc(0);
 
 function deriveMetadataKey(objectKey: Buffer): Promise<Buffer> {
   return hkdfOffLoop(objectKey, NO_SALT, METADATA_KEY_INFO);

@@ -20,7 +20,7 @@ import {
 import { migrateBucket, migrateObject, migratePart, migrateUpload } from '../migrate.js';
 import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from '../records.js';
 import { InThreadWriter, WorkerWriter, type SqliteWriter } from './sqlite-writer.js';
-import type { ObjectRow } from './sqlite-writes.js';
+import { configureConnection, keyBytes, type ObjectRow } from './sqlite-writes.js';
 
 /** Schema version of the SQL tables (PRAGMA user_version). */
 const SQL_SCHEMA_VERSION = 1;
@@ -52,10 +52,6 @@ function deepFrozen<T>(value: T): Readonly<T> {
     Object.freeze(value);
   }
   return value;
-}
-
-function keyBytes(key: string): Buffer {
-  return Buffer.from(key, 'utf8');
 }
 
 /** The smallest byte string greater than every string with this prefix; undefined when none. */
@@ -109,10 +105,7 @@ export class SqliteMetadataStore implements MetadataStore {
       chmodSync(path, 0o600);
     }
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    configureConnection(this.db);
     this.migrate();
     this.stmt = this.prepare();
     this.writer = options.writerThread

@@ -8,16 +8,13 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBatch, SyncedAnswers, walSyncer, type WriteReply, type WriteRequest } from './sqlite-writer.js';
-import { prepareWriteStatements } from './sqlite-writes.js';
+import { runBatch, SyncedAnswers, syncedReplies, walSyncer, type WriteReply, type WriteRequest } from './sqlite-writer.js';
+import { configureConnection, prepareWriteStatements } from './sqlite-writes.js';
 
 const { path } = workerData as { path: string };
 const db = new Database(path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
 // Another process (`obscura user`) may hold the write lock for a moment; waiting blocks only this thread.
-db.pragma('busy_timeout = 5000');
+configureConnection(db);
 // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000). A
 // writer reads little, and its cache filled this thread's malloc arena to ~19 MB of RSS
 // (4 KiB PUTs, /proc/<pid>/smaps); 1 MiB measured as fast and kept it at ~3 MB.
@@ -26,17 +23,14 @@ const statements = prepareWriteStatements(db);
 const answer = (replies: WriteReply[]): void => parentPort!.postMessage(replies);
 const wal = walSyncer(path);
 // fdatasync on libuv's pool: the next batches commit while it runs.
-const synced = new SyncedAnswers(wal.sync, answer);
+const synced = new SyncedAnswers<WriteReply>(wal.sync, (replies, err) => answer(syncedReplies(replies, err)));
 
 let queue: WriteRequest[] = [];
 let scheduled = false;
+/** Set by the 'close' message, the last one WorkerWriter sends. */
 let closing = false;
 
-let closed = false;
-
 async function close(): Promise<void> {
-  if (closed) return;
-  closed = true;
   await synced.idle();
   wal.close();
   db.close();

@@ -111,28 +111,28 @@ export function runBatch(db: Database.Database, s: WriteStatements, batch: Write
 }
 
 /**
- * Group commit for the writer thread: answers that wait for the WAL to be on disk. One sync runs
- * at a time, off the thread's loop (`sync` calls back), so batches keep committing meanwhile;
- * answers added during a sync wait for the next one, which begins once it ends and carries all of
- * them. A failed sync fails the writes that waited for it.
+ * Group commit: what waits for the WAL to be on disk (the writer thread's answers, the in-thread
+ * writer's callers). One sync runs at a time, off the loop (`sync` calls back), so writes keep
+ * committing meanwhile; what is added during a sync waits for the next one, which begins once it
+ * ends and carries all of it. `release` gets each item once, with the sync's error if it failed.
  */
-export class SyncedAnswers {
-  private waiting: WriteReply[] = [];
+export class SyncedAnswers<T> {
+  private waiting: T[] = [];
   private running = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly sync: (done: (err: Error | null) => void) => void,
-    private readonly answer: (replies: WriteReply[]) => void,
+    private readonly release: (items: T[], err: Error | null) => void,
   ) {}
 
-  add(replies: WriteReply[]): void {
-    if (replies.length === 0) return;
-    for (const reply of replies) this.waiting.push(reply);
+  add(items: T[]): void {
+    if (items.length === 0) return;
+    for (const item of items) this.waiting.push(item);
     this.next();
   }
 
-  /** Resolves once every answer added so far has been given. */
+  /** Resolves once everything added so far has been released. */
   idle(): Promise<void> {
     if (!this.running && this.waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -144,20 +144,22 @@ export class SyncedAnswers {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
       return;
     }
-    const replies = this.waiting;
+    const items = this.waiting;
     this.waiting = [];
     this.running = true;
     this.sync((err) => {
       this.running = false;
-      if (err) {
-        const error = toWireError(err);
-        this.answer(replies.map((r) => ({ id: r.id, error })));
-      } else {
-        this.answer(replies);
-      }
+      this.release(items, err);
       this.next();
     });
   }
+}
+
+/** The writer thread's answers, once their sync is done: as they are, or all failed with its error. */
+export function syncedReplies(replies: WriteReply[], err: Error | null): WriteReply[] {
+  if (!err) return replies;
+  const error = toWireError(err);
+  return replies.map((r) => ({ id: r.id, error }));
 }
 
 /** fdatasync of a database's WAL file, opened at the first sync (it exists once a write committed). */
@@ -182,9 +184,8 @@ export function walSyncer(databasePath: string): { sync: (done: (err: Error | nu
 export class InThreadWriter implements SqliteWriter {
   private readonly statements: WriteStatements;
   private readonly wal: ReturnType<typeof walSyncer> | undefined;
-  private readonly synced: SyncedAnswers | undefined;
-  private readonly waiting = new Map<number, (reply: WriteReply) => void>();
-  private nextId = 0;
+  /** Callers waiting for the sync after their commit. */
+  private readonly synced: SyncedAnswers<(err: Error | null) => void> | undefined;
 
   /** `path` undefined: an in-memory database, nothing to sync. */
   constructor(
@@ -193,11 +194,8 @@ export class InThreadWriter implements SqliteWriter {
   ) {
     this.statements = prepareWriteStatements(db);
     this.wal = path === undefined ? undefined : walSyncer(path);
-    this.synced = this.wal && new SyncedAnswers(this.wal.sync, (replies) => {
-      for (const reply of replies) {
-        this.waiting.get(reply.id)?.(reply);
-        this.waiting.delete(reply.id);
-      }
+    this.synced = this.wal && new SyncedAnswers(this.wal.sync, (callers, err) => {
+      for (const caller of callers) caller(err);
     });
   }
 
@@ -205,12 +203,7 @@ export class InThreadWriter implements SqliteWriter {
     const value = this.db.transaction(() => runWrite(this.statements, name, args)).immediate();
     const synced = this.synced;
     if (!synced || SYNCED_LATER.has(name)) return value;
-    const id = ++this.nextId;
-    const reply = await new Promise<WriteReply>((resolve) => {
-      this.waiting.set(id, resolve);
-      synced.add([{ id, value: undefined }]);
-    });
-    if ('error' in reply) throw fromWireError(reply.error);
+    await new Promise<void>((resolve, reject) => synced.add([(err) => (err ? reject(err) : resolve())]));
     return value;
   }
 

@@ -15,8 +15,21 @@ type StatementName =
   | 'insertUpload' | 'getUpload' | 'deleteUpload' | 'getPart' | 'putPart' | 'allParts'
   | 'upsertState' | 'insertState' | 'casState' | 'insertBlob' | 'copyBlob' | 'deleteBlob';
 
-function keyBytes(key: string): Buffer {
+/** An object key as stored: a BLOB of its UTF-8 bytes, so SQLite orders keys as S3 lists them. */
+export function keyBytes(key: string): Buffer {
   return Buffer.from(key, 'utf8');
+}
+
+/**
+ * The settings every connection to the database takes, the event loop's and the writer thread's:
+ * WAL, commits without a sync of their own (a writer syncs the WAL: sqlite-writer.ts), foreign
+ * keys, and a wait for a lock another connection holds.
+ */
+export function configureConnection(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
 }
 
 /** Bytes as better-sqlite3 binds them (a Uint8Array arrives from another thread without Buffer's prototype). */

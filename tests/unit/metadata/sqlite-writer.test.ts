@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UploadNotFoundError } from '../../../src/metadata/metadata-store.js';
 import { SqliteMetadataStore } from '../../../src/metadata/sqlite/sqlite-metadata-store.js';
-import { runBatch, SyncedAnswers, WorkerWriter, type WriteReply, type WriteRequest } from '../../../src/metadata/sqlite/sqlite-writer.js';
+import { runBatch, SyncedAnswers, syncedReplies, WorkerWriter, type WriteReply, type WriteRequest } from '../../../src/metadata/sqlite/sqlite-writer.js';
 import { prepareWriteStatements, type WriteName } from '../../../src/metadata/sqlite/sqlite-writes.js';
 
 const parent = mkdtemp(join(tmpdir(), 'obscura-sqlite-writer-'));
@@ -48,7 +48,7 @@ function batchAnswers(db: ReturnType<typeof memory>['db'], statements: ReturnTyp
   };
   const { now, afterSync } = runBatch(db, statements, batch);
   if (now.length) give(now);
-  new SyncedAnswers((done) => {
+  new SyncedAnswers<WriteReply>((done) => {
     try {
       sync();
     } catch (e) {
@@ -56,7 +56,7 @@ function batchAnswers(db: ReturnType<typeof memory>['db'], statements: ReturnTyp
     }
     syncs++;
     done(null);
-  }, give).add(afterSync);
+  }, (released, err) => give(syncedReplies(released, err))).add(afterSync);
   replies.sort((a, b) => a.id - b.id);
   return { replies, answers, syncs };
 }
@@ -125,7 +125,8 @@ test('runBatch: a failed sync fails every write that waited for it', () => {
 test('SyncedAnswers: one sync at a time; answers added during it wait for the next, which carries them all; a failed sync fails them', async () => {
   const running: Array<(err: Error | null) => void> = [];
   const given: WriteReply[][] = [];
-  const synced = new SyncedAnswers((done) => running.push(done), (replies) => given.push(replies));
+  // As the writer thread releases its answers.
+  const synced = new SyncedAnswers<WriteReply>((done) => running.push(done), (replies, err) => given.push(syncedReplies(replies, err)));
   const reply = (id: number): WriteReply => ({ id, value: true });
   synced.add([reply(1)]);
   synced.add([reply(2), reply(3)]);
