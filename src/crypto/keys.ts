@@ -4,7 +4,7 @@
  * or service master key), labelled with the SSE mode and bound to bucket, object name and version.
  * Part keys and the metadata key are derived from the object key. Pure; node:crypto only.
  */
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdf, hkdfSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
 
 export type { RandomSource } from './random.js';
@@ -61,13 +61,13 @@ export function secretKeyObject(secret: Buffer): KeyObject {
 }
 
 /**
- * HKDF-SHA256 on libuv's pool: the derivation leaves the event loop, which keeps ~4-11 µs a call
- * of the ~12-16 µs hkdfSync costs it (OpenSSL's HKDF setup; measured on Node 20). Same output.
+ * HKDF-SHA256, on the calling thread. Not node:crypto's async hkdf on libuv's pool: that saved the
+ * event loop ~10 µs a call, but on this 2-core VM handing each call to a pool thread (and waiting
+ * behind the WAL's fdatasync there) cost more than the derivation. Two servers alive together, 4 KiB
+ * PUT slices taking turns: 1.07-1.21 × the ops/s with hkdfSync, GET level (0.97-1.11).
  */
-function hkdfOffLoop(secret: KeyingSecret, salt: Buffer, info: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    hkdf('sha256', secret, salt, info, 32, (err, key) => (err ? reject(err) : resolve(Buffer.from(key))));
-  });
+function hkdf32(secret: KeyingSecret, salt: Buffer, info: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, salt, info, 32));
 }
 
 /** Keys derived from the object key take no salt (the object key is random already). */
@@ -94,17 +94,17 @@ function sealAad(head: Buffer, binding: KeyBinding): Buffer {
   return Buffer.concat([head, encodeFields([binding.mode]), identity(binding)]);
 }
 
-function deriveKek(wrappingSecret: KeyingSecret, salt: Buffer, binding: KeyBinding): Promise<Buffer> {
-  return hkdfOffLoop(wrappingSecret, salt, kekInfo(binding));
+function deriveKek(wrappingSecret: KeyingSecret, salt: Buffer, binding: KeyBinding): Buffer {
+  return hkdf32(wrappingSecret, salt, kekInfo(binding));
 }
 
 /** Seals an object key under a KEK derived from `wrappingSecret` and bound to `binding`. */
-export async function sealObjectKey(wrappingSecret: KeyingSecret, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): Promise<Buffer> {
+export function sealObjectKey(wrappingSecret: KeyingSecret, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): Buffer {
   if (objectKey.length !== OBJECT_KEY_BYTES) throw new RangeError('object key must be 32 bytes');
   const salt = random(SALT_BYTES);
   const nonce = random(NONCE_BYTES);
   const head = Buffer.concat([Buffer.from([SEALED_KEY_VERSION, SEALED_KEY_ALGORITHM]), salt, nonce]);
-  const kek = await deriveKek(wrappingSecret, salt, binding);
+  const kek = deriveKek(wrappingSecret, salt, binding);
   try {
     const cipher = createCipheriv('aes-256-gcm', kek, nonce);
     cipher.setAAD(sealAad(head, binding));
@@ -116,7 +116,7 @@ export async function sealObjectKey(wrappingSecret: KeyingSecret, objectKey: Buf
 }
 
 /** Opens a sealed object key. Every failure is the same UnsealError, through the same path. */
-export async function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): Promise<Buffer> {
+export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): Buffer {
   const wellFormed = sealed.length === SEALED_KEY_BYTES && sealed[0] === SEALED_KEY_VERSION && sealed[1] === SEALED_KEY_ALGORITHM;
   // A malformed value still goes through the derivation and GCM, so timing does not tell why it failed.
   const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_BYTES);
@@ -125,7 +125,7 @@ export async function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buff
   const nonce = material.subarray(2 + SALT_BYTES, 2 + SALT_BYTES + NONCE_BYTES);
   const body = material.subarray(head.length, head.length + OBJECT_KEY_BYTES);
   const tag = material.subarray(head.length + OBJECT_KEY_BYTES);
-  const kek = await deriveKek(wrappingSecret, salt, binding);
+  const kek = deriveKek(wrappingSecret, salt, binding);
   try {
     const decipher = createDecipheriv('aes-256-gcm', kek, nonce);
     decipher.setAAD(sealAad(head, binding));
@@ -143,18 +143,18 @@ export async function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buff
 /** The content key of multipart part `partNumber` (1..10000). */
 export function derivePartKey(objectKey: Buffer, partNumber: number): Buffer {
   if (!Number.isInteger(partNumber) || partNumber < 1) throw new RangeError('part number must be a positive integer');
-  return Buffer.from(hkdfSync('sha256', objectKey, NO_SALT, encodeFields(['obscura part key v1', String(partNumber)]), 32));
+  return hkdf32(objectKey, NO_SALT, encodeFields(['obscura part key v1', String(partNumber)]));
 }
 
 const METADATA_KEY_INFO = encodeFields(['obscura metadata key v1']);
 
-function deriveMetadataKey(objectKey: Buffer): Promise<Buffer> {
-  return hkdfOffLoop(objectKey, NO_SALT, METADATA_KEY_INFO);
+function deriveMetadataKey(objectKey: Buffer): Buffer {
+  return hkdf32(objectKey, NO_SALT, METADATA_KEY_INFO);
 }
 
 /** Encrypts object metadata (content type, user metadata, checksums) under a key derived from the object key. */
-export async function sealMetadata(objectKey: Buffer, plaintext: Buffer, random: RandomSource = systemRandom): Promise<Buffer> {
-  const key = await deriveMetadataKey(objectKey);
+export function sealMetadata(objectKey: Buffer, plaintext: Buffer, random: RandomSource = systemRandom): Buffer {
+  const key = deriveMetadataKey(objectKey);
   try {
     const nonce = random(NONCE_BYTES);
     const head = Buffer.concat([Buffer.from([METADATA_VERSION]), nonce]);
@@ -167,9 +167,9 @@ export async function sealMetadata(objectKey: Buffer, plaintext: Buffer, random:
   }
 }
 
-export async function unsealMetadata(objectKey: Buffer, sealed: Buffer): Promise<Buffer> {
+export function unsealMetadata(objectKey: Buffer, sealed: Buffer): Buffer {
   if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== METADATA_VERSION) throw new UnsealError();
-  const key = await deriveMetadataKey(objectKey);
+  const key = deriveMetadataKey(objectKey);
   try {
     const head = sealed.subarray(0, 1 + NONCE_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 1 + NONCE_BYTES));

@@ -41,7 +41,7 @@ export async function handleCreateMultipartUpload(ctx: OperationContext, input: 
       owner: ctx.principal ?? bucket.owner,
       storageClass: input.storageClass ?? 'STANDARD',
       sse: prepared.sse,
-      sealedMeta: await sealMeta(prepared.objectKey, input.meta),
+      sealedMeta: sealMeta(prepared.objectKey, input.meta),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm } : {}),
       ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),
     };
@@ -276,10 +276,10 @@ async function completedMeta(ctx: OperationContext, upload: UploadRecord, parts:
   if (digests.length !== parts.length) return upload.sealedMeta;
   const objectKey = await ctx.sse.openRead(upload.sse, { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }, customer);
   try {
-    const meta = await openMeta(objectKey, upload.sealedMeta);
+    const meta = openMeta(objectKey, upload.sealedMeta);
     meta.checksums = { [alg]: compositeChecksum(alg as ChecksumAlgorithm, digests.map((d) => Buffer.from(d, 'base64'))) };
     meta.checksumType = 'COMPOSITE';
-    return await sealMeta(objectKey, meta);
+    return sealMeta(objectKey, meta);
   } finally {
     objectKey.fill(0);
   }

@@ -9,13 +9,13 @@ import { IntegrityFailure } from '../sse/sse-service.js';
 import type { OperationContext, Services } from './context.js';
 import type { Conditionals, ResultHeaders } from './types.js';
 
-export async function sealMeta(objectKey: Buffer, meta: ObjectMeta): Promise<string> {
-  return (await sealMetadata(objectKey, Buffer.from(JSON.stringify(meta), 'utf8'))).toString('base64');
+export function sealMeta(objectKey: Buffer, meta: ObjectMeta): string {
+  return sealMetadata(objectKey, Buffer.from(JSON.stringify(meta), 'utf8')).toString('base64');
 }
 
-export async function openMeta(objectKey: Buffer, sealed: string): Promise<ObjectMeta> {
+export function openMeta(objectKey: Buffer, sealed: string): ObjectMeta {
   try {
-    return JSON.parse((await unsealMetadata(objectKey, Buffer.from(sealed, 'base64'))).toString('utf8')) as ObjectMeta;
+    return JSON.parse(unsealMetadata(objectKey, Buffer.from(sealed, 'base64')).toString('utf8')) as ObjectMeta;
   } catch (e) {
     if (e instanceof UnsealError || e instanceof SyntaxError) {
       throw fail('InternalError', undefined, undefined, new IntegrityFailure('sealed metadata does not open', e));

@@ -20,7 +20,7 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
   const copied: string[] = [];
   try {
     objectKey = await ctx.sse.openRead(source.sse, source, input.sourceCustomer);
-    const sourceMeta = await openMeta(objectKey, source.sealedMeta);
+    const sourceMeta = openMeta(objectKey, source.sealedMeta);
     evaluateConditionals(input.sourceConditions, source, true);
     const request = ctx.sse.effectiveRequest(input.sse, bucket.encryption);
     const toItself = source.bucket === bucket.name && source.key === input.key;
@@ -56,7 +56,7 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
       lastModified: ctx.now(),
       storageClass: input.storageClass ?? source.storageClass,
       sse,
-      sealedMeta: await sealMeta(objectKey, meta),
+      sealedMeta: sealMeta(objectKey, meta),
       segments,
       owner: ctx.principal ?? bucket.owner,
       ...(() => {

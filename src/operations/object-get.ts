@@ -25,7 +25,7 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
   let objectKey: Buffer | undefined;
   try {
     objectKey = await ctx.sse.openRead(record.sse, record, input.customer);
-    const meta = await openMeta(objectKey, record.sealedMeta);
+    const meta = openMeta(objectKey, record.sealedMeta);
     const headers = objectHeaders(record, meta, ctx);
     // A checksum describes the whole object: never sent with a range or a single part.
     if (input.checksumMode && meta.checksums && input.range === undefined && input.partNumber === undefined) {

@@ -48,7 +48,7 @@ export async function handlePutObject(ctx: OperationContext, input: PutObjectInp
       lastModified: ctx.now(),
       storageClass: input.storageClass ?? 'STANDARD',
       sse: prepared.sse,
-      sealedMeta: await sealMeta(prepared.objectKey, meta),
+      sealedMeta: sealMeta(prepared.objectKey, meta),
       segments: [written.segment],
       owner: ctx.principal ?? bucket.owner,
       ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),

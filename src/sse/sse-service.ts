@@ -91,12 +91,12 @@ export class SseService {
       case 'none':
       case 'sse-s3': {
         const mode = request.kind === 'none' ? 'none' : 'sse-s3';
-        return { mode, sealedObjectKey: (await sealObjectKey(this.masterKeyObject, objectKey, binding(mode, identity))).toString('base64') };
+        return { mode, sealedObjectKey: sealObjectKey(this.masterKeyObject, objectKey, binding(mode, identity)).toString('base64') };
       }
       case 'sse-c':
         return {
           mode: 'sse-c',
-          sealedObjectKey: (await sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity))).toString('base64'),
+          sealedObjectKey: sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity)).toString('base64'),
           customerKeyMd5: request.customer.keyMd5,
         };
       case 'sse-kms': {
@@ -108,7 +108,7 @@ export class SseService {
         try {
           return {
             mode: 'sse-kms',
-            sealedObjectKey: (await sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity))).toString('base64'),
+            sealedObjectKey: sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity)).toString('base64'),
             kms: {
               keyId: dataKey.keyId,
               keyVersion: dataKey.keyVersion,
@@ -133,7 +133,7 @@ export class SseService {
     if (sse.mode === 'sse-c') {
       if (customer === undefined) throw fail('InvalidRequest', MISSING_KEY_MESSAGE);
       try {
-        return await unsealObjectKey(customer.key, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-c', identity));
+        return unsealObjectKey(customer.key, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-c', identity));
       } catch (e) {
         if (e instanceof UnsealError) throw fail('AccessDenied', 'The provided customer key does not match the key the object was stored with.');
         throw e;
@@ -148,12 +148,12 @@ export class SseService {
           throw translateKmsError(e);
         });
         try {
-          return await unsealObjectKey(dataKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-kms', identity));
+          return unsealObjectKey(dataKey, Buffer.from(sse.sealedObjectKey, 'base64'), binding('sse-kms', identity));
         } finally {
           dataKey.fill(0);
         }
       }
-      return await unsealObjectKey(this.masterKeyObject, Buffer.from(sse.sealedObjectKey, 'base64'), binding(sse.mode, identity));
+      return unsealObjectKey(this.masterKeyObject, Buffer.from(sse.sealedObjectKey, 'base64'), binding(sse.mode, identity));
     } catch (e) {
       if (e instanceof UnsealError) {
         // A service-sealed key that does not open means tampering or a moved record.

@@ -182,24 +182,24 @@ const SERVICE_MASTER_KEY = Buffer.from('5e'.repeat(32), 'hex');
 const KMS_DATA_KEY = Buffer.from('d7'.repeat(32), 'hex');
 const OBJECT: Omit<KeyBinding, 'mode'> = { bucket: 'photos', key: 'albums/2026/cat.jpg', versionId: 'v-0001' };
 
-async function keyVectors(): Promise<object> {
+function keyVectors(): object {
   const sealed: object[] = [];
   const sealedOf = new Map<string, Buffer>();
-  const seal = async (name: string, secret: Buffer, binding: KeyBinding): Promise<void> => {
+  const seal = (name: string, secret: Buffer, binding: KeyBinding): void => {
     // The first vector keeps the seed of the earlier vectors.json, so its value carries over.
     const { random, draws } = seededRandom(name === 'sse-c' ? 'sealed key' : `sealed key ${name}`);
-    const bytes = await sealObjectKey(secret, OBJECT_KEY, binding, random);
+    const bytes = sealObjectKey(secret, OBJECT_KEY, binding, random);
     sealedOf.set(name, bytes);
     sealed.push({ name, wrappingSecretHex: hex(secret), binding, randomHex: draws, kekInfoHex: hex(kekInfo(binding)), sealedHex: hex(bytes) });
   };
-  await seal('sse-c', CUSTOMER_KEY, { mode: 'sse-c', ...OBJECT });
-  await seal('sse-s3', SERVICE_MASTER_KEY, { mode: 'sse-s3', ...OBJECT });
-  await seal('sse-kms', KMS_DATA_KEY, { mode: 'sse-kms', ...OBJECT });
-  await seal('none', SERVICE_MASTER_KEY, { mode: 'none', ...OBJECT });
+  seal('sse-c', CUSTOMER_KEY, { mode: 'sse-c', ...OBJECT });
+  seal('sse-s3', SERVICE_MASTER_KEY, { mode: 'sse-s3', ...OBJECT });
+  seal('sse-kms', KMS_DATA_KEY, { mode: 'sse-kms', ...OBJECT });
+  seal('none', SERVICE_MASTER_KEY, { mode: 'none', ...OBJECT });
   const other: KeyBinding = { mode: 'sse-s3', bucket: 'photos', key: 'albums/2026/dog.jpg', versionId: 'v-0042' };
-  await seal('sse-s3, another object', SERVICE_MASTER_KEY, other);
+  seal('sse-s3, another object', SERVICE_MASTER_KEY, other);
   const longName: KeyBinding = { mode: 'sse-c', bucket: 'photos', key: 'é'.repeat(512), versionId: 'v-0001' };
-  await seal('sse-c, 1,024-byte object name', CUSTOMER_KEY, longName);
+  seal('sse-c, 1,024-byte object name', CUSTOMER_KEY, longName);
 
   const c = sealedOf.get('sse-c')!;
   const s3 = sealedOf.get('sse-s3')!;
@@ -236,7 +236,7 @@ async function keyVectors(): Promise<object> {
 
   const metadataPlain = '{"contentType":"image/jpeg","user":{"camera":"x100"}}';
   const meta = seededRandom('metadata');
-  const metadataSealed = await sealMetadata(OBJECT_KEY, Buffer.from(metadataPlain), meta.random);
+  const metadataSealed = sealMetadata(OBJECT_KEY, Buffer.from(metadataPlain), meta.random);
   const wrapRandom = seededRandom('wrap');
   const wrapped = wrapSecret(CUSTOMER_KEY, 'obscura kms data key v1', OBJECT_KEY, Buffer.from('context'), wrapRandom.random);
 
