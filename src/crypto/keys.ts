@@ -2,7 +2,8 @@
  * Key hierarchy (docs/KEYS.md): a random object key per object version, stored only sealed under a
  * key-encryption key derived by HKDF-SHA256 from the wrapping secret (customer key, KMS data key
  * or service master key), labelled with the SSE mode and bound to bucket, object name and version.
- * Part keys and the metadata key are derived from the object key. Pure; node:crypto only.
+ * The same derivation gives the key the version's metadata is sealed under; part keys are derived
+ * from the object key. Pure; node:crypto only.
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
@@ -19,7 +20,6 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** version(1) algorithm(1) salt(32) nonce(12) ciphertext(32) tag(16) = 94 bytes. */
 export const SEALED_KEY_BYTES = 2 + SALT_BYTES + NONCE_BYTES + OBJECT_KEY_BYTES + TAG_BYTES;
-const METADATA_VERSION = 1;
 
 export interface KeyBinding {
   mode: 'none' | 'sse-c' | 'sse-kms' | 'sse-s3';
@@ -61,13 +61,13 @@ export function secretKeyObject(secret: Buffer): KeyObject {
 }
 
 /**
- * HKDF-SHA256, on the calling thread. Not node:crypto's async hkdf on libuv's pool: that saved the
- * event loop ~10 µs a call, but on this 2-core VM handing each call to a pool thread (and waiting
- * behind the WAL's fdatasync there) cost more than the derivation. Two servers alive together, 4 KiB
- * PUT slices taking turns: 1.07-1.21 × the ops/s with hkdfSync, GET level (0.97-1.11).
+ * `length` bytes of HKDF-SHA256, on the calling thread. Not node:crypto's async hkdf on libuv's
+ * pool: that saved the event loop ~10 µs a call, but on this 2-core VM handing each call to a pool
+ * thread (and waiting behind the WAL's fdatasync there) cost more than the derivation. Two servers
+ * alive together, 4 KiB PUT slices taking turns: 1.07-1.21 × the ops/s with hkdfSync, GET level.
  */
-function hkdf32(secret: KeyingSecret, salt: Buffer, info: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, salt, info, 32));
+function hkdfBytes(secret: KeyingSecret, salt: Buffer, info: Buffer, length: number): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, salt, info, length));
 }
 
 /** Keys derived from the object key take no salt (the object key is random already). */
@@ -94,29 +94,54 @@ function sealAad(head: Buffer, binding: KeyBinding): Buffer {
   return Buffer.concat([head, encodeFields([binding.mode]), identity(binding)]);
 }
 
-function deriveKek(wrappingSecret: KeyingSecret, salt: Buffer, binding: KeyBinding): Buffer {
-  return hkdf32(wrappingSecret, salt, kekInfo(binding));
+/**
+ * The keys one seal derives: 64 bytes of HKDF-SHA256, the KEK then the metadata key. HKDF's first
+ * block does not depend on the length asked for, so the KEK is the same 32 bytes as format 1 sealed
+ * keys were made with; the second block is the format 2 metadata key, which costs no HKDF of its own.
+ */
+function deriveSealKeys(wrappingSecret: KeyingSecret, salt: Buffer, binding: KeyBinding): { kek: Buffer; metadataKey: Buffer } {
+  const both = hkdfBytes(wrappingSecret, salt, kekInfo(binding), 64);
+  return { kek: both.subarray(0, 32), metadataKey: both.subarray(32) };
 }
 
-/** Seals an object key under a KEK derived from `wrappingSecret` and bound to `binding`. */
-export function sealObjectKey(wrappingSecret: KeyingSecret, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): Buffer {
+/**
+ * An object version's keys, as a seal gives them: the object key (content, part keys) and the key
+ * its metadata is sealed under (bound to the seal: its secret, salt, mode and identity).
+ */
+export interface ObjectKeys {
+  objectKey: Buffer;
+  metadataKey: Buffer;
+}
+
+/** Zeroes both keys (after each request). */
+export function wipeKeys(keys: ObjectKeys | undefined): void {
+  keys?.objectKey.fill(0);
+  keys?.metadataKey.fill(0);
+}
+
+/**
+ * Seals an object key under a KEK derived from `wrappingSecret` and bound to `binding`; also gives
+ * the metadata key of this seal, for sealMetadata.
+ */
+export function sealObjectKey(wrappingSecret: KeyingSecret, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): { sealed: Buffer; metadataKey: Buffer } {
   if (objectKey.length !== OBJECT_KEY_BYTES) throw new RangeError('object key must be 32 bytes');
   const salt = random(SALT_BYTES);
   const nonce = random(NONCE_BYTES);
   const head = Buffer.concat([Buffer.from([SEALED_KEY_VERSION, SEALED_KEY_ALGORITHM]), salt, nonce]);
-  const kek = deriveKek(wrappingSecret, salt, binding);
+  const { kek, metadataKey } = deriveSealKeys(wrappingSecret, salt, binding);
   try {
     const cipher = createCipheriv('aes-256-gcm', kek, nonce);
     cipher.setAAD(sealAad(head, binding));
     const body = Buffer.concat([cipher.update(objectKey), cipher.final()]);
-    return Buffer.concat([head, body, cipher.getAuthTag()]);
+    return { sealed: Buffer.concat([head, body, cipher.getAuthTag()]), metadataKey: Buffer.from(metadataKey) };
   } finally {
     kek.fill(0);
+    metadataKey.fill(0);
   }
 }
 
-/** Opens a sealed object key. Every failure is the same UnsealError, through the same path. */
-export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): Buffer {
+/** Opens a sealed object key, with its seal's metadata key. Every failure is the same UnsealError, through the same path. */
+export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
   const wellFormed = sealed.length === SEALED_KEY_BYTES && sealed[0] === SEALED_KEY_VERSION && sealed[1] === SEALED_KEY_ALGORITHM;
   // A malformed value still goes through the derivation and GCM, so timing does not tell why it failed.
   const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_BYTES);
@@ -125,61 +150,63 @@ export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, bi
   const nonce = material.subarray(2 + SALT_BYTES, 2 + SALT_BYTES + NONCE_BYTES);
   const body = material.subarray(head.length, head.length + OBJECT_KEY_BYTES);
   const tag = material.subarray(head.length + OBJECT_KEY_BYTES);
-  const kek = deriveKek(wrappingSecret, salt, binding);
+  const { kek, metadataKey } = deriveSealKeys(wrappingSecret, salt, binding);
   try {
     const decipher = createDecipheriv('aes-256-gcm', kek, nonce);
     decipher.setAAD(sealAad(head, binding));
     decipher.setAuthTag(tag);
-    const key = Buffer.concat([decipher.update(body), decipher.final()]);
+    const objectKey = Buffer.concat([decipher.update(body), decipher.final()]);
     if (!wellFormed) throw new UnsealError();
-    return key;
+    return { objectKey, metadataKey: Buffer.from(metadataKey) };
   } catch {
     throw new UnsealError();
   } finally {
     kek.fill(0);
+    metadataKey.fill(0);
   }
 }
 
 /** The content key of multipart part `partNumber` (1..10000). */
 export function derivePartKey(objectKey: Buffer, partNumber: number): Buffer {
   if (!Number.isInteger(partNumber) || partNumber < 1) throw new RangeError('part number must be a positive integer');
-  return hkdf32(objectKey, NO_SALT, encodeFields(['obscura part key v1', String(partNumber)]));
+  return hkdfBytes(objectKey, NO_SALT, encodeFields(['obscura part key v1', String(partNumber)]), 32);
 }
 
+/**
+ * Sealed metadata formats. 1: under HKDF(object key, "obscura metadata key v1"), written before
+ * format 2 and still read. 2: under the metadata key of the object's seal (sealObjectKey), which
+ * saves every request that seals or opens metadata one HKDF.
+ */
+const METADATA_V1 = 1;
+const METADATA_V2 = 2;
 const METADATA_KEY_INFO = encodeFields(['obscura metadata key v1']);
+const METADATA_HEAD_BYTES = 1 + NONCE_BYTES;
 
-function deriveMetadataKey(objectKey: Buffer): Buffer {
-  return hkdf32(objectKey, NO_SALT, METADATA_KEY_INFO);
+/** Encrypts object metadata (content type, user metadata, checksums) under the metadata key of the object's seal (format 2). */
+export function sealMetadata(metadataKey: Buffer, plaintext: Buffer, random: RandomSource = systemRandom): Buffer {
+  const nonce = random(NONCE_BYTES);
+  const head = Buffer.concat([Buffer.from([METADATA_V2]), nonce]);
+  const cipher = createCipheriv('aes-256-gcm', metadataKey, nonce);
+  cipher.setAAD(head);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([head, body, cipher.getAuthTag()]);
 }
 
-/** Encrypts object metadata (content type, user metadata, checksums) under a key derived from the object key. */
-export function sealMetadata(objectKey: Buffer, plaintext: Buffer, random: RandomSource = systemRandom): Buffer {
-  const key = deriveMetadataKey(objectKey);
+/** Opens sealed metadata of either format with the keys its object's seal opened to. Any failure is UnsealError. */
+export function unsealMetadata(keys: ObjectKeys, sealed: Buffer): Buffer {
+  const version = sealed[0];
+  if (sealed.length < METADATA_HEAD_BYTES + TAG_BYTES || (version !== METADATA_V1 && version !== METADATA_V2)) throw new UnsealError();
+  const key = version === METADATA_V1 ? hkdfBytes(keys.objectKey, NO_SALT, METADATA_KEY_INFO, 32) : keys.metadataKey;
   try {
-    const nonce = random(NONCE_BYTES);
-    const head = Buffer.concat([Buffer.from([METADATA_VERSION]), nonce]);
-    const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    cipher.setAAD(head);
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Buffer.concat([head, body, cipher.getAuthTag()]);
-  } finally {
-    key.fill(0);
-  }
-}
-
-export function unsealMetadata(objectKey: Buffer, sealed: Buffer): Buffer {
-  if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== METADATA_VERSION) throw new UnsealError();
-  const key = deriveMetadataKey(objectKey);
-  try {
-    const head = sealed.subarray(0, 1 + NONCE_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 1 + NONCE_BYTES));
+    const head = sealed.subarray(0, METADATA_HEAD_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, METADATA_HEAD_BYTES));
     decipher.setAAD(head);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     return Buffer.concat([decipher.update(sealed.subarray(head.length, sealed.length - TAG_BYTES)), decipher.final()]);
   } catch {
     throw new UnsealError();
   } finally {
-    key.fill(0);
+    if (version === METADATA_V1) key.fill(0);
   }
 }
 

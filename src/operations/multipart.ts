@@ -3,6 +3,7 @@
  * id the completed object will carry); each part is its own envelope under a part key derived
  * from the object key and part number. UploadPart under SSE-C must present the initiate's key.
  */
+import { wipeKeys } from '../crypto/keys.js';
 import { fail } from '../errors/index.js';
 import { children, childText, el, opt, parseXml, type XmlNode } from '../http/xml.js';
 import { resolveRange } from '../http/range.js';
@@ -41,7 +42,7 @@ export async function handleCreateMultipartUpload(ctx: OperationContext, input: 
       owner: ctx.principal ?? bucket.owner,
       storageClass: input.storageClass ?? 'STANDARD',
       sse: prepared.sse,
-      sealedMeta: sealMeta(prepared.objectKey, input.meta),
+      sealedMeta: sealMeta(prepared.metadataKey, input.meta),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm } : {}),
       ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),
     };
@@ -51,7 +52,7 @@ export async function handleCreateMultipartUpload(ctx: OperationContext, input: 
       body: el('InitiateMultipartUploadResult', el('Bucket', bucket.name), el('Key', input.key), el('UploadId', upload.uploadId)),
     };
   } finally {
-    prepared.objectKey.fill(0);
+    wipeKeys(prepared);
   }
 }
 
@@ -76,7 +77,7 @@ async function openUploadKey(ctx: OperationContext, upload: UploadRecord, custom
   if (upload.sse.mode !== 'sse-c' && customer !== undefined) {
     throw fail('InvalidRequest', 'The multipart upload initiate did not request encryption with a customer key. Subsequent part requests must not include encryption parameters.');
   }
-  return ctx.sse.openRead(upload.sse, { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }, customer);
+  return ctx.sse.openObjectKey(upload.sse, { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }, customer);
 }
 
 async function storePart(ctx: OperationContext, part: PartRecord): Promise<void> {
@@ -137,7 +138,7 @@ export async function handleUploadPartCopy(ctx: OperationContext, input: UploadP
   let objectKey: Buffer | undefined;
   let partKey: Buffer | undefined;
   try {
-    sourceKey = await ctx.sse.openRead(source.sse, source, input.sourceCustomer);
+    sourceKey = await ctx.sse.openObjectKey(source.sse, source, input.sourceCustomer);
     evaluateConditionals(input.sourceConditions, source, true);
     let first = 0;
     let last = source.size - 1;
@@ -274,14 +275,14 @@ async function completedMeta(ctx: OperationContext, upload: UploadRecord, parts:
   if (alg === undefined || (upload.sse.mode === 'sse-c' && customer === undefined)) return upload.sealedMeta;
   const digests = parts.map((p) => p.checksums?.[alg]).filter((v): v is string => v !== undefined);
   if (digests.length !== parts.length) return upload.sealedMeta;
-  const objectKey = await ctx.sse.openRead(upload.sse, { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }, customer);
+  const keys = await ctx.sse.openRead(upload.sse, { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }, customer);
   try {
-    const meta = openMeta(objectKey, upload.sealedMeta);
+    const meta = openMeta(keys, upload.sealedMeta);
     meta.checksums = { [alg]: compositeChecksum(alg as ChecksumAlgorithm, digests.map((d) => Buffer.from(d, 'base64'))) };
     meta.checksumType = 'COMPOSITE';
-    return sealMeta(objectKey, meta);
+    return sealMeta(keys.metadataKey, meta);
   } finally {
-    objectKey.fill(0);
+    wipeKeys(keys);
   }
 }
 

@@ -2,20 +2,21 @@
  * Pieces shared by the object operations: sealed metadata, conditionals, the response headers of
  * an object, and replacing a version while releasing the blobs it no longer needs.
  */
-import { sealMetadata, unsealMetadata, UnsealError } from '../crypto/keys.js';
+import { sealMetadata, unsealMetadata, UnsealError, type ObjectKeys } from '../crypto/keys.js';
 import { fail } from '../errors/index.js';
 import type { BucketRecord, ObjectMeta, ObjectRecord } from '../metadata/records.js';
 import { IntegrityFailure } from '../sse/sse-service.js';
 import type { OperationContext, Services } from './context.js';
 import type { Conditionals, ResultHeaders } from './types.js';
 
-export function sealMeta(objectKey: Buffer, meta: ObjectMeta): string {
-  return sealMetadata(objectKey, Buffer.from(JSON.stringify(meta), 'utf8')).toString('base64');
+/** A version's metadata sealed under the metadata key its seal gave (SseService.seal, prepareWrite). */
+export function sealMeta(metadataKey: Buffer, meta: ObjectMeta): string {
+  return sealMetadata(metadataKey, Buffer.from(JSON.stringify(meta), 'utf8')).toString('base64');
 }
 
-export function openMeta(objectKey: Buffer, sealed: string): ObjectMeta {
+export function openMeta(keys: ObjectKeys, sealed: string): ObjectMeta {
   try {
-    return JSON.parse(unsealMetadata(objectKey, Buffer.from(sealed, 'base64')).toString('utf8')) as ObjectMeta;
+    return JSON.parse(unsealMetadata(keys, Buffer.from(sealed, 'base64')).toString('utf8')) as ObjectMeta;
   } catch (e) {
     if (e instanceof UnsealError || e instanceof SyntaxError) {
       throw fail('InternalError', undefined, undefined, new IntegrityFailure('sealed metadata does not open', e));

@@ -3,7 +3,9 @@
  * mode and identity and the ciphertext is copied as it is: nothing is decrypted (DESIGN.md §5).
  * Copy to itself reuses the blobs outright.
  */
+import { wipeKeys, type ObjectKeys } from '../crypto/keys.js';
 import { fail } from '../errors/index.js';
+import type { SealedKey } from '../sse/sse-service.js';
 import type { ObjectRecord } from '../metadata/records.js';
 import type { OperationContext } from './context.js';
 import { translateStorageError } from './content.js';
@@ -16,11 +18,12 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
   checkObjectName(input.key);
   const source = await loadCopySource(ctx, input.source);
   const unpin = ctx.reaper.pin(source.segments.map((s) => s.locator));
-  let objectKey: Buffer | undefined;
+  let keys: ObjectKeys | undefined;
+  let sealed: SealedKey | undefined;
   const copied: string[] = [];
   try {
-    objectKey = await ctx.sse.openRead(source.sse, source, input.sourceCustomer);
-    const sourceMeta = openMeta(objectKey, source.sealedMeta);
+    keys = await ctx.sse.openRead(source.sse, source, input.sourceCustomer);
+    const sourceMeta = openMeta(keys, source.sealedMeta);
     evaluateConditionals(input.sourceConditions, source, true);
     const request = ctx.sse.effectiveRequest(input.sse, bucket.encryption);
     const toItself = source.bucket === bucket.name && source.key === input.key;
@@ -29,7 +32,7 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
     }
     const versionId = ctx.randomId(16);
     const identity = { bucket: bucket.name, key: input.key, versionId };
-    const sse = await ctx.sse.seal(objectKey, request, identity);
+    sealed = await ctx.sse.seal(keys.objectKey, request, identity);
     const meta = input.directive === 'REPLACE'
       ? { ...input.meta, ...(sourceMeta.checksums ? { checksums: sourceMeta.checksums, checksumType: sourceMeta.checksumType ?? 'FULL_OBJECT' } : {}) }
       : sourceMeta;
@@ -55,8 +58,8 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
       etag: source.etag,
       lastModified: ctx.now(),
       storageClass: input.storageClass ?? source.storageClass,
-      sse,
-      sealedMeta: sealMeta(objectKey, meta),
+      sse: sealed.sse,
+      sealedMeta: sealMeta(sealed.metadataKey, meta),
       segments,
       owner: ctx.principal ?? bucket.owner,
       ...(() => {
@@ -81,7 +84,8 @@ export async function handleCopyObject(ctx: OperationContext, input: CopyObjectI
     };
   } finally {
     unpin();
-    objectKey?.fill(0);
+    wipeKeys(keys);
+    sealed?.metadataKey.fill(0);
     if (copied.length) await ctx.reaper.releaseNow(copied);
   }
 }

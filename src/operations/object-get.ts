@@ -4,6 +4,7 @@
  * decrypted whole first).
  */
 import { Readable } from 'node:stream';
+import { wipeKeys, type ObjectKeys } from '../crypto/keys.js';
 import { fail } from '../errors/index.js';
 import { resolveRange } from '../http/range.js';
 import type { ObjectRecord } from '../metadata/records.js';
@@ -22,10 +23,10 @@ async function loadObject(ctx: OperationContext, key: string): Promise<ObjectRec
 export async function handleGetObject(ctx: OperationContext, input: GetObjectInput, head: boolean): Promise<OperationResult> {
   const record = await loadObject(ctx, input.key);
   const unpin = ctx.reaper.pin(record.segments.map((s) => s.locator));
-  let objectKey: Buffer | undefined;
+  let keys: ObjectKeys | undefined;
   try {
-    objectKey = await ctx.sse.openRead(record.sse, record, input.customer);
-    const meta = openMeta(objectKey, record.sealedMeta);
+    keys = await ctx.sse.openRead(record.sse, record, input.customer);
+    const meta = openMeta(keys, record.sealedMeta);
     const headers = objectHeaders(record, meta, ctx);
     // A checksum describes the whole object: never sent with a range or a single part.
     if (input.checksumMode && meta.checksums && input.range === undefined && input.partNumber === undefined) {
@@ -34,7 +35,7 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
     }
     if (evaluateConditionals(input.conditions, record, false) === 'not-modified') {
       unpin();
-      objectKey.fill(0);
+      wipeKeys(keys);
       return { status: 304, headers: { etag: record.etag, lastModified: record.lastModified } };
     }
     applyOverrides(headers, input);
@@ -63,26 +64,26 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
     headers.contentLength = last - first + 1;
     if (head) {
       unpin();
-      objectKey.fill(0);
+      wipeKeys(keys);
       return { status, headers };
     }
-    const key = objectKey;
-    const body = readObjectBody(ctx, record.segments, (n) => segmentKey(key, n), first, last);
+    const opened = keys;
+    const body = readObjectBody(ctx, record.segments, (n) => segmentKey(opened.objectKey, n), first, last);
     if (!(body instanceof Readable)) {
       // A small read, decrypted whole: it leaves with its headers in one write.
       const bytes = await body;
       unpin();
-      key.fill(0);
+      wipeKeys(opened);
       return { status, headers, body: bytes };
     }
     body.once('close', () => {
       unpin();
-      key.fill(0);
+      wipeKeys(opened);
     });
     return { status, headers, body, firstChunk: true };
   } catch (e) {
     unpin();
-    objectKey?.fill(0);
+    wipeKeys(keys);
     throw e;
   }
 }

@@ -2,6 +2,7 @@
  * PutObject (and the content half of PostObject): choose the mode, create the object key, stream
  * the body through digest and encryption into the blob store, then commit the version.
  */
+import { wipeKeys } from '../crypto/keys.js';
 import { fail } from '../errors/index.js';
 import type { ObjectRecord } from '../metadata/records.js';
 import type { OperationContext } from './context.js';
@@ -48,7 +49,7 @@ export async function handlePutObject(ctx: OperationContext, input: PutObjectInp
       lastModified: ctx.now(),
       storageClass: input.storageClass ?? 'STANDARD',
       sse: prepared.sse,
-      sealedMeta: sealMeta(prepared.objectKey, meta),
+      sealedMeta: sealMeta(prepared.metadataKey, meta),
       segments: [written.segment],
       owner: ctx.principal ?? bucket.owner,
       ...(input.tags && Object.keys(input.tags).length ? { tags: input.tags } : {}),
@@ -67,6 +68,6 @@ export async function handlePutObject(ctx: OperationContext, input: PutObjectInp
       },
     };
   } finally {
-    prepared.objectKey.fill(0);
+    wipeKeys(prepared);
   }
 }

@@ -12,6 +12,7 @@ import {
   unsealObjectKey,
   UnsealError,
   type KeyBinding,
+  type ObjectKeys,
 } from '../crypto/keys.js';
 import type { CustomerKey, SseReport, SseRequest } from './types.js';
 import type { Kms } from '../kms/kms.js';
@@ -41,10 +42,15 @@ export interface ObjectIdentity {
   versionId: string;
 }
 
-/** An object key ready for use, and the record that protects it at rest. */
-export interface PreparedKey {
-  objectKey: Buffer;
+/** A version's keys ready for use, and the record that protects them at rest. */
+export interface PreparedKey extends ObjectKeys {
   sse: SseRecord;
+}
+
+/** An object key sealed for a version: the record, and the key that version's metadata is sealed under. */
+export interface SealedKey {
+  sse: SseRecord;
+  metadataKey: Buffer;
 }
 
 const MISSING_KEY_MESSAGE =
@@ -82,23 +88,27 @@ export class SseService {
   /** A fresh object key for a new object version, sealed as the request asks. */
   async prepareWrite(request: SseRequest, identity: ObjectIdentity): Promise<PreparedKey> {
     const objectKey = generateObjectKey();
-    return { objectKey, sse: await this.seal(objectKey, request, identity) };
+    try {
+      return { objectKey, ...(await this.seal(objectKey, request, identity)) };
+    } catch (e) {
+      objectKey.fill(0);
+      throw e;
+    }
   }
 
   /** Seals an existing object key under a (possibly different) mode and identity: copy without decrypting. */
-  async seal(objectKey: Buffer, request: SseRequest, identity: ObjectIdentity): Promise<SseRecord> {
+  async seal(objectKey: Buffer, request: SseRequest, identity: ObjectIdentity): Promise<SealedKey> {
     switch (request.kind) {
       case 'none':
       case 'sse-s3': {
         const mode = request.kind === 'none' ? 'none' : 'sse-s3';
-        return { mode, sealedObjectKey: sealObjectKey(this.masterKeyObject, objectKey, binding(mode, identity)).toString('base64') };
+        const { sealed, metadataKey } = sealObjectKey(this.masterKeyObject, objectKey, binding(mode, identity));
+        return { sse: { mode, sealedObjectKey: sealed.toString('base64') }, metadataKey };
       }
-      case 'sse-c':
-        return {
-          mode: 'sse-c',
-          sealedObjectKey: sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity)).toString('base64'),
-          customerKeyMd5: request.customer.keyMd5,
-        };
+      case 'sse-c': {
+        const { sealed, metadataKey } = sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity));
+        return { sse: { mode: 'sse-c', sealedObjectKey: sealed.toString('base64'), customerKeyMd5: request.customer.keyMd5 }, metadataKey };
+      }
       case 'sse-kms': {
         const kms = this.requireKms();
         const context = kmsContext(identity, request.context);
@@ -106,17 +116,15 @@ export class SseService {
           throw translateKmsError(e);
         });
         try {
-          return {
-            mode: 'sse-kms',
-            sealedObjectKey: sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity)).toString('base64'),
-            kms: {
-              keyId: dataKey.keyId,
-              keyVersion: dataKey.keyVersion,
-              wrappedDataKey: dataKey.wrapped.toString('base64'),
-              ...(request.context !== undefined ? { context: request.context } : {}),
-              ...(request.projectId !== undefined ? { projectId: request.projectId } : {}),
-            },
+          const { sealed, metadataKey } = sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity));
+          const kmsRecord = {
+            keyId: dataKey.keyId,
+            keyVersion: dataKey.keyVersion,
+            wrappedDataKey: dataKey.wrapped.toString('base64'),
+            ...(request.context !== undefined ? { context: request.context } : {}),
+            ...(request.projectId !== undefined ? { projectId: request.projectId } : {}),
           };
+          return { sse: { mode: 'sse-kms', sealedObjectKey: sealed.toString('base64'), kms: kmsRecord }, metadataKey };
         } finally {
           dataKey.plaintext.fill(0);
         }
@@ -125,11 +133,11 @@ export class SseService {
   }
 
   /**
-   * Unseals the object key of a stored version. `customer` is the customer key sent with the
+   * Unseals the object key of a stored version, with its metadata key. `customer` is the customer key sent with the
    * read. Missing key on an SSE-C object: 400 InvalidRequest; key on a non-SSE-C object: 400;
    * wrong key: 403 AccessDenied, through the same code path whatever byte differs.
    */
-  async openRead(sse: SseRecord, identity: ObjectIdentity, customer: CustomerKey | undefined): Promise<Buffer> {
+  async openRead(sse: SseRecord, identity: ObjectIdentity, customer: CustomerKey | undefined): Promise<ObjectKeys> {
     if (sse.mode === 'sse-c') {
       if (customer === undefined) throw fail('InvalidRequest', MISSING_KEY_MESSAGE);
       try {
@@ -161,6 +169,13 @@ export class SseService {
       }
       throw e;
     }
+  }
+
+  /** openRead for a caller that needs only the object key (parts): the metadata key is wiped at once. */
+  async openObjectKey(sse: SseRecord, identity: ObjectIdentity, customer: CustomerKey | undefined): Promise<Buffer> {
+    const keys = await this.openRead(sse, identity, customer);
+    keys.metadataKey.fill(0);
+    return keys.objectKey;
   }
 
   report(sse: SseRecord): SseReport {

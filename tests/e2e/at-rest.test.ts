@@ -23,6 +23,8 @@ import { isSmallBlob, readCiphertext, writeCiphertext } from '../helpers/ciphert
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../helpers/clients.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
+import { unsealMetadata, unsealObjectKey } from '../../src/crypto/keys.js';
+import { sealMetadataFormatOne } from '../helpers/metadata-format-one.js';
 import { HEADER_BYTES, TAG_BYTES, DEFAULT_PACKAGE_BYTES } from '../../src/crypto/envelope.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
@@ -219,5 +221,31 @@ describe('tamper detection', () => {
     const donor = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'donor' }));
     assert.deepEqual(await bodyBytes(donor.Body), small, 'other objects are still served');
     assert.match(server.logs(), /integrity failure/);
+  });
+
+  test('sealed metadata: format 1, as an earlier release wrote it, still reads and copies; format 2 metadata moved to a copy of its object does not open', async () => {
+    const meta = { Metadata: { note: metaMarker }, ContentType: `text/${metaMarker}` };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'format-1', Body: plaintext, ...ssec(customerKey), ...meta }));
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'format-2-copy', CopySource: `${bucket}/format-1`, ...copySsec(customerKey), ...ssec(customerKey) }));
+    await withStoppedServer(async (store) => {
+      const record = (await store.getObject(bucket, 'format-1'))!;
+      const sealedMeta = Buffer.from(record.sealedMeta, 'base64');
+      assert.equal(sealedMeta[0], 2, 'written in format 2');
+      const keys = unsealObjectKey(customerKey, Buffer.from(record.sse.sealedObjectKey, 'base64'), { mode: 'sse-c', bucket, key: 'format-1', versionId: record.versionId });
+      const json = unsealMetadata(keys, sealedMeta);
+      await store.putObject({ ...record, sealedMeta: sealMetadataFormatOne(keys.objectKey, json).toString('base64') });
+      // The copy shares the object key, but not the seal its metadata key comes from.
+      const copy = (await store.getObject(bucket, 'format-2-copy'))!;
+      await store.putObject({ ...copy, sealedMeta: record.sealedMeta });
+    });
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'format-1', ...ssec(customerKey) }));
+    assert.deepEqual(await bodyBytes(got.Body), plaintext);
+    assert.equal(got.ContentType, `text/${metaMarker}`);
+    assert.equal(got.Metadata?.['note'], metaMarker);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'format-1-copy', CopySource: `${bucket}/format-1`, ...copySsec(customerKey), ServerSideEncryption: 'AES256' }));
+    const copied = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'format-1-copy' }));
+    assert.deepEqual(await bodyBytes(copied.Body), plaintext);
+    assert.equal(copied.Metadata?.['note'], metaMarker, 'the copy reads the format 1 metadata and seals it again');
+    await expectIntegrityFailure('format-2-copy', ssec(customerKey));
   });
 });

@@ -41,6 +41,7 @@ const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto',
   mustFail: Array<{ name: string; wrappingSecretHex: string; binding: KeyBinding; sealedHex: string }>;
   partKeys: Array<{ partNumber: number; keyHex: string }>;
   sealedMetadata: { plaintext: string; randomHex: string[]; sealedHex: string };
+  sealedMetadataV2: { sealedKey: string; otherSealedKey: string; metadataKeyHex: string; plaintext: string; randomHex: string[]; sealedHex: string };
   wrappedSecret: { secretHex: string; label: string; plaintextHex: string; aadHex: string; randomHex: string[]; wrappedHex: string };
   customerKeyMd5: { customerKeyHex: string; md5Base64: string };
 };
@@ -52,12 +53,17 @@ for (const v of vectors.sealed) {
   test(`golden sealed key "${v.name}": reproduced byte for byte from the fixed inputs, and it opens`, () => {
     const secret = fromHex(v.wrappingSecretHex);
     assert.equal(kekInfo(v.binding).toString('hex'), v.kekInfoHex);
-    assert.equal(sealObjectKey(secret, objectKey, v.binding, replay(v.randomHex)).toString('hex'), v.sealedHex);
+    const made = sealObjectKey(secret, objectKey, v.binding, replay(v.randomHex));
+    assert.equal(made.sealed.toString('hex'), v.sealedHex);
     assert.equal(v.sealedHex.length / 2, SEALED_KEY_BYTES);
-    assert.ok(unsealObjectKey(secret, fromHex(v.sealedHex), v.binding).equals(objectKey));
+    const opened = unsealObjectKey(secret, fromHex(v.sealedHex), v.binding);
+    assert.ok(opened.objectKey.equals(objectKey));
+    // Sealing and opening give the same metadata key, one of its own for every seal.
+    assert.ok(opened.metadataKey.equals(made.metadataKey));
+    assert.ok(!opened.metadataKey.equals(objectKey));
     // The same secret as a KeyObject made once (the service master key's form) seals and opens the same.
-    assert.equal(sealObjectKey(secretKeyObject(secret), objectKey, v.binding, replay(v.randomHex)).toString('hex'), v.sealedHex);
-    assert.ok(unsealObjectKey(secretKeyObject(secret), fromHex(v.sealedHex), v.binding).equals(objectKey));
+    assert.equal(sealObjectKey(secretKeyObject(secret), objectKey, v.binding, replay(v.randomHex)).sealed.toString('hex'), v.sealedHex);
+    assert.ok(unsealObjectKey(secretKeyObject(secret), fromHex(v.sealedHex), v.binding).objectKey.equals(objectKey));
   });
 }
 
@@ -105,18 +111,54 @@ test('golden part keys: one per part number, none equal to the object key', () =
   for (const n of [0, -1, 1.5]) assert.throws(() => derivePartKey(objectKey, n), RangeError);
 });
 
-test('golden sealed metadata; another object key or a flipped byte does not open it', () => {
+/** The keys a format 1 reader has: the object key; its metadata key plays no part in format 1. */
+const formatOneKeys = (key: Buffer): { objectKey: Buffer; metadataKey: Buffer } => ({ objectKey: key, metadataKey: Buffer.alloc(32, 9) });
+
+test('golden sealed metadata, format 1 (written before format 2): still opens; another object key or a flipped byte does not', () => {
   const m = vectors.sealedMetadata;
-  assert.equal(sealMetadata(objectKey, Buffer.from(m.plaintext), replay(m.randomHex)).toString('hex'), m.sealedHex);
   const sealed = fromHex(m.sealedHex);
-  assert.equal(unsealMetadata(objectKey, sealed).toString(), m.plaintext);
-  assert.throws(() => unsealMetadata(Buffer.alloc(32, 1), sealed), UnsealError);
+  assert.equal(sealed[0], 1);
+  assert.equal(unsealMetadata(formatOneKeys(objectKey), sealed).toString(), m.plaintext);
+  assert.throws(() => unsealMetadata(formatOneKeys(Buffer.alloc(32, 1)), sealed), UnsealError);
   for (const at of [0, 5, 20, sealed.length - 1]) {
     const damaged = Buffer.from(sealed);
     damaged[at] = damaged[at]! ^ 1;
-    assert.throws(() => unsealMetadata(objectKey, damaged), UnsealError, `byte ${at}`);
+    assert.throws(() => unsealMetadata(formatOneKeys(objectKey), damaged), UnsealError, `byte ${at}`);
   }
-  assert.throws(() => unsealMetadata(objectKey, sealed.subarray(0, 28)), UnsealError);
+  assert.throws(() => unsealMetadata(formatOneKeys(objectKey), sealed.subarray(0, 28)), UnsealError);
+});
+
+test("golden sealed metadata, format 2: under its seal's metadata key, which another seal of the same object key does not have", () => {
+  const m = vectors.sealedMetadataV2;
+  const own = vectors.sealed.find((v) => v.name === m.sealedKey)!;
+  const other = vectors.sealed.find((v) => v.name === m.otherSealedKey)!;
+  const keys = unsealObjectKey(fromHex(own.wrappingSecretHex), fromHex(own.sealedHex), own.binding);
+  assert.equal(keys.metadataKey.toString('hex'), m.metadataKeyHex);
+  assert.equal(sealMetadata(keys.metadataKey, Buffer.from(m.plaintext), replay(m.randomHex)).toString('hex'), m.sealedHex);
+  const sealed = fromHex(m.sealedHex);
+  assert.equal(sealed[0], 2);
+  assert.equal(unsealMetadata(keys, sealed).toString(), m.plaintext);
+  // A copy keeps the object key and seals it again: the source's sealed metadata does not open under the copy's seal.
+  const copy = unsealObjectKey(fromHex(other.wrappingSecretHex), fromHex(other.sealedHex), other.binding);
+  assert.ok(copy.objectKey.equals(keys.objectKey));
+  assert.throws(() => unsealMetadata(copy, sealed), UnsealError);
+  for (const at of [0, 5, 20, sealed.length - 1]) {
+    const damaged = Buffer.from(sealed);
+    damaged[at] = damaged[at]! ^ 1;
+    assert.throws(() => unsealMetadata(keys, damaged), UnsealError, `byte ${at}`);
+  }
+  for (const version of [0, 3]) assert.throws(() => unsealMetadata(keys, Buffer.concat([Buffer.from([version]), sealed.subarray(1)])), UnsealError, `version ${version}`);
+  assert.throws(() => unsealMetadata(keys, sealed.subarray(0, 28)), UnsealError);
+});
+
+test('format 2 metadata keys re-derived from docs/KEYS.md with node:crypto alone: the second 32 bytes of the KEK\'s HKDF', () => {
+  for (const v of vectors.sealed) {
+    const [salt] = v.randomHex.map(fromHex) as [Buffer];
+    const both = Buffer.from(hkdfSync('sha256', fromHex(v.wrappingSecretHex), salt, fromHex(v.kekInfoHex), 64));
+    const kek = Buffer.from(hkdfSync('sha256', fromHex(v.wrappingSecretHex), salt, fromHex(v.kekInfoHex), 32));
+    assert.ok(both.subarray(0, 32).equals(kek), v.name);
+    assert.ok(unsealObjectKey(fromHex(v.wrappingSecretHex), fromHex(v.sealedHex), v.binding).metadataKey.equals(both.subarray(32)), v.name);
+  }
 });
 
 test('golden wrapped secret (KMS data keys, the keystore), bound to its label and associated data', () => {

@@ -14,6 +14,7 @@ import { createEncryptStream } from '../../../src/crypto/envelope.js';
 import { customerKeyMd5, derivePartKey, kekInfo, sealMetadata, sealObjectKey, type KeyBinding } from '../../../src/crypto/keys.js';
 import type { RandomSource } from '../../../src/crypto/random.js';
 import { wrapSecret } from '../../../src/crypto/wrap.js';
+import { sealMetadataFormatOne } from '../../helpers/metadata-format-one.js';
 import { repoRoot as root } from '../../helpers/server.js';
 
 
@@ -185,11 +186,13 @@ const OBJECT: Omit<KeyBinding, 'mode'> = { bucket: 'photos', key: 'albums/2026/c
 function keyVectors(): object {
   const sealed: object[] = [];
   const sealedOf = new Map<string, Buffer>();
+  const metadataKeyOf = new Map<string, Buffer>();
   const seal = (name: string, secret: Buffer, binding: KeyBinding): void => {
     // The first vector keeps the seed of the earlier vectors.json, so its value carries over.
     const { random, draws } = seededRandom(name === 'sse-c' ? 'sealed key' : `sealed key ${name}`);
-    const bytes = sealObjectKey(secret, OBJECT_KEY, binding, random);
+    const { sealed: bytes, metadataKey } = sealObjectKey(secret, OBJECT_KEY, binding, random);
     sealedOf.set(name, bytes);
+    metadataKeyOf.set(name, metadataKey);
     sealed.push({ name, wrappingSecretHex: hex(secret), binding, randomHex: draws, kekInfoHex: hex(kekInfo(binding)), sealedHex: hex(bytes) });
   };
   seal('sse-c', CUSTOMER_KEY, { mode: 'sse-c', ...OBJECT });
@@ -236,19 +239,30 @@ function keyVectors(): object {
 
   const metadataPlain = '{"contentType":"image/jpeg","user":{"camera":"x100"}}';
   const meta = seededRandom('metadata');
-  const metadataSealed = sealMetadata(OBJECT_KEY, Buffer.from(metadataPlain), meta.random);
+  const metadataSealed = sealMetadataFormatOne(OBJECT_KEY, Buffer.from(metadataPlain), meta.random);
+  const metaV2 = seededRandom('metadata v2');
+  const metadataSealedV2 = sealMetadata(metadataKeyOf.get('sse-c')!, Buffer.from(metadataPlain), metaV2.random);
   const wrapRandom = seededRandom('wrap');
   const wrapped = wrapSecret(CUSTOMER_KEY, 'obscura kms data key v1', OBJECT_KEY, Buffer.from('context'), wrapRandom.random);
 
   return {
     about:
-      'Golden and must-fail vectors for sealed object keys version 1, part keys, sealed metadata and wrapped secrets (docs/KEYS.md), ' +
+      'Golden and must-fail vectors for sealed object keys version 1, part keys, sealed metadata (formats 1 and 2) and wrapped secrets (docs/KEYS.md), ' +
       'written once by generate.ts. randomHex lists the random draws in order (sealed key: salt, then nonce).',
     objectKeyHex: hex(OBJECT_KEY),
     sealed,
     mustFail: mustFail.map((m) => ({ name: m.name, wrappingSecretHex: hex(m.secret), binding: m.binding, sealedHex: hex(m.bytes) })),
     partKeys: [1, 2, 10000].map((n) => ({ partNumber: n, keyHex: hex(derivePartKey(OBJECT_KEY, n)) })),
     sealedMetadata: { plaintext: metadataPlain, randomHex: meta.draws, sealedHex: hex(metadataSealed) },
+    sealedMetadataV2: {
+      about: "Format 2: under the metadata key of the sealed key named by sealedKey (the second 32 bytes of its KEK's HKDF); otherSealedKey seals the same object key, and its metadata key must not open this",
+      sealedKey: 'sse-c',
+      otherSealedKey: 'sse-s3',
+      metadataKeyHex: hex(metadataKeyOf.get('sse-c')!),
+      plaintext: metadataPlain,
+      randomHex: metaV2.draws,
+      sealedHex: hex(metadataSealedV2),
+    },
     wrappedSecret: { secretHex: hex(CUSTOMER_KEY), label: 'obscura kms data key v1', plaintextHex: hex(OBJECT_KEY), aadHex: hex(Buffer.from('context')), randomHex: wrapRandom.draws, wrappedHex: hex(wrapped) },
     customerKeyMd5: { customerKeyHex: hex(CUSTOMER_KEY), md5Base64: customerKeyMd5(CUSTOMER_KEY) },
   };
