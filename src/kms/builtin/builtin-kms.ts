@@ -75,6 +75,13 @@ export function canonicalContext(context: Record<string, string>): Buffer {
   return Buffer.from(JSON.stringify(sorted), 'utf8');
 }
 
+/** When a key is next due for deletion (pending) or automatic rotation (enabled, rotation on); Infinity when never. */
+function maintenanceDueAt(k: MasterKeyRecord): number {
+  if (k.state === 'PendingDeletion') return k.deletionDate ?? Infinity;
+  if (k.state === 'Enabled' && k.rotation.enabled) return k.rotation.lastRotatedAt + k.rotation.periodDays * 86_400_000;
+  return Infinity;
+}
+
 export class KeystoreUnsealError extends Error {
   constructor() {
     super('the KMS keystore does not open with this root key (wrong or replaced root key)');
@@ -89,6 +96,8 @@ export class BuiltinKms implements Kms {
   private stored: string | undefined;
   private loadedAt = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** When the keystore in use next needs maintenance (the earliest maintenanceDueAt of its keys), set by adopt. */
+  private maintenanceDue = Infinity;
 
   private constructor(
     private readonly metadata: MetadataStore,
@@ -188,6 +197,7 @@ export class BuiltinKms implements Kms {
 
   /** Resolves a key id, ARN, alias, alias ARN or OBS `region:domain:key/uuid` to a key id. */
   private resolve(doc: KeystoreDoc, ref: string): string | undefined {
+    if (Object.hasOwn(doc.keys, ref)) return ref; // a key id, as records store it: no parsing
     let r = ref.trim();
     const arn = /^arn:[^:]+:kms:[^:]*:[^:]*:(key\/.+|alias\/.+)$/.exec(r);
     if (arn) r = arn[1]!;
@@ -205,25 +215,18 @@ export class BuiltinKms implements Kms {
     return key;
   }
 
-  /** Deletes keys whose deletion date has passed and rotates keys whose period has elapsed. */
-  private maintenanceNeeded(doc: KeystoreDoc): boolean {
-    const now = this.now();
-    return Object.values(doc.keys).some(
-      (k) => (k.state === 'PendingDeletion' && k.deletionDate !== undefined && k.deletionDate <= now) ||
-        (k.state === 'Enabled' && k.rotation.enabled && k.rotation.lastRotatedAt + k.rotation.periodDays * 86_400_000 <= now),
-    );
-  }
-
+  /** The keystore in use, after deleting keys whose deletion date has passed and rotating keys whose period has elapsed. */
   private async maintained(): Promise<KeystoreDoc> {
     const doc = await this.fresh();
-    if (!this.maintenanceNeeded(doc)) return doc;
+    if (this.now() < this.maintenanceDue) return doc;
     await this.mutate((d) => {
       const now = this.now();
       for (const k of Object.values(d.keys)) {
-        if (k.state === 'PendingDeletion' && k.deletionDate !== undefined && k.deletionDate <= now) {
+        if (maintenanceDueAt(k) > now) continue;
+        if (k.state === 'PendingDeletion') {
           delete d.keys[k.id];
           for (const [alias, id] of Object.entries(d.aliases)) if (id === k.id) delete d.aliases[alias];
-        } else if (k.state === 'Enabled' && k.rotation.enabled && k.rotation.lastRotatedAt + k.rotation.periodDays * 86_400_000 <= now) {
+        } else {
           this.addVersion(k, 'AUTOMATIC');
         }
       }
@@ -457,6 +460,7 @@ export class BuiltinKms implements Kms {
   /** Makes `doc` the keystore in use, forgetting (and wiping) the derived keys of versions it no longer has. */
   private adopt(doc: KeystoreDoc): void {
     this.doc = doc;
+    this.maintenanceDue = Object.values(doc.keys).reduce((due, k) => Math.min(due, maintenanceDueAt(k)), Infinity);
     if (this.wrappingKeys.size === 0) return;
     const present = new Set<string>();
     for (const k of Object.values(doc.keys)) for (const v of k.versions) present.add(v.material);
