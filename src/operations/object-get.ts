@@ -27,6 +27,7 @@ export async function handleGetObject(ctx: OperationContext, input: GetObjectInp
   try {
     keys = await ctx.sse.openRead(record.sse, record, input.customer);
     const meta = openMeta(keys, record.sealedMeta);
+    keys.metadataKey.fill(0); // from here on only the object key is needed (a body may stream for long)
     const headers = objectHeaders(record, meta, ctx);
     // A checksum describes the whole object: never sent with a range or a single part.
     if (input.checksumMode && meta.checksums && input.range === undefined && input.partNumber === undefined) {

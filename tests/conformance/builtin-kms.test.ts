@@ -6,6 +6,7 @@ import { kmsConformance } from './kms-suite.js';
 import { BuiltinKms, KEYSTORE_STATE, KeystoreUnsealError } from '../../src/kms/builtin/builtin-kms.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
 import { KmsError } from '../../src/kms/errors.js';
+import { unwrapSecret, wrapSecret } from '../../src/crypto/wrap.js';
 
 async function open(store = new SqliteMetadataStore(':memory:'), root = randomBytes(32), now?: () => number) {
   const kms = await BuiltinKms.open(store, root, { region: 'test-1', refreshMs: 0, ...(now ? { now } : {}) });
@@ -72,6 +73,42 @@ test('automatic rotation adds a version once the period has passed; a key past i
   await kms.scheduleKeyDeletion(key.keyId, 7);
   now += 8 * 86_400_000;
   await assert.rejects(kms.describeKey(key.keyId), (e: unknown) => e instanceof KmsError && e.code === 'NotFoundException');
+  await store.close();
+});
+
+test('maintenance is due by the keystore in use, another instance\'s changes too; a key whose dates make no number is never due', async () => {
+  const day = 86_400_000;
+  let now = Date.UTC(2026, 0, 1);
+  const store = new SqliteMetadataStore(':memory:');
+  const root = randomBytes(32);
+  const a = await BuiltinKms.open(store, root, { region: 'r', refreshMs: 0, now: () => now });
+  const b = await BuiltinKms.open(store, root, { region: 'r', refreshMs: 0, now: () => now });
+  const key = await a.createKey();
+  const dk = await b.generateDataKey(key.keyId, {});
+  await a.enableKeyRotation(key.keyId, 90);
+  now += 91 * day;
+  // b last saw the key without rotation; it learns the due date from the keystore it re-reads.
+  assert.deepEqual(await b.decryptDataKey(key.keyId, dk.wrapped, {}), dk.plaintext);
+  assert.equal((await a.describeKey(key.keyId)).currentVersion, 2, 'b rotated the key');
+
+  // A keystore whose rotation period is missing (written by hand, say): the key is never due.
+  const stored = (await store.getState(KEYSTORE_STATE))!;
+  const sealed = Buffer.from(stored, 'base64');
+  const head = sealed.subarray(0, 1);
+  const doc = JSON.parse(unwrapSecret(root, 'obscura kms keystore v1', sealed.subarray(1), head).toString('utf8')) as { keys: Record<string, { rotation: { periodDays?: number } }> };
+  delete doc.keys[key.keyId]!.rotation.periodDays;
+  const forged = Buffer.concat([head, wrapSecret(root, 'obscura kms keystore v1', Buffer.from(JSON.stringify(doc), 'utf8'), head)]).toString('base64');
+  assert.ok(await store.putState(KEYSTORE_STATE, forged, stored));
+  let writes = 0;
+  const putState = store.putState.bind(store);
+  store.putState = (...args) => {
+    writes++;
+    return putState(...args);
+  };
+  now += 1000 * day;
+  for (let i = 0; i < 5; i++) assert.deepEqual(await b.decryptDataKey(key.keyId, dk.wrapped, {}), dk.plaintext);
+  assert.equal(writes, 0, 'no rotation, no keystore write per request');
+  assert.equal((await b.getKeyRotationStatus(key.keyId)).versions, 2);
   await store.close();
 });
 

@@ -75,11 +75,15 @@ export function canonicalContext(context: Record<string, string>): Buffer {
   return Buffer.from(JSON.stringify(sorted), 'utf8');
 }
 
-/** When a key is next due for deletion (pending) or automatic rotation (enabled, rotation on); Infinity when never. */
+/**
+ * When a key is next due for deletion (pending) or automatic rotation (enabled, rotation on);
+ * Infinity when never, or when the dates do not make a number (nothing is done to such a key).
+ */
 function maintenanceDueAt(k: MasterKeyRecord): number {
-  if (k.state === 'PendingDeletion') return k.deletionDate ?? Infinity;
-  if (k.state === 'Enabled' && k.rotation.enabled) return k.rotation.lastRotatedAt + k.rotation.periodDays * 86_400_000;
-  return Infinity;
+  let due = Infinity;
+  if (k.state === 'PendingDeletion') due = k.deletionDate ?? Infinity;
+  else if (k.state === 'Enabled' && k.rotation.enabled) due = k.rotation.lastRotatedAt + k.rotation.periodDays * 86_400_000;
+  return Number.isNaN(due) ? Infinity : due;
 }
 
 export class KeystoreUnsealError extends Error {
