@@ -88,6 +88,14 @@ function requireUpload(s: WriteStatements, uploadId: string): void {
   if (!s.getUpload.get(uploadId)) throw new UploadNotFoundError(uploadId);
 }
 
+/** Deletes an upload (its parts go with it); its parts' documents. UploadNotFoundError when it is gone. */
+function endUpload(s: WriteStatements, uploadId: string): string[] {
+  requireUpload(s, uploadId);
+  const parts = s.allParts.all(uploadId) as string[];
+  s.deleteUpload.run(uploadId);
+  return parts;
+}
+
 /**
  * The operations. Documents are the records' JSON as stored; the caller parses what comes back
  * (through the record migrations), so a result is the same whichever thread produced it.
@@ -122,18 +130,11 @@ export const WRITES = {
   },
   /** Ends the upload and puts its object: the parts' documents and the replaced object's. */
   completeUpload(s: WriteStatements, uploadId: string, object: ObjectRow): { parts: string[]; replaced: string | null } {
-    requireUpload(s, uploadId);
-    const parts = s.allParts.all(uploadId) as string[];
-    s.deleteUpload.run(uploadId);
+    const parts = endUpload(s, uploadId);
     return { parts, replaced: putObjectRow(s, object) };
   },
   /** Ends the upload: its parts' documents. */
-  abortUpload(s: WriteStatements, uploadId: string): string[] {
-    requireUpload(s, uploadId);
-    const parts = s.allParts.all(uploadId) as string[];
-    s.deleteUpload.run(uploadId);
-    return parts;
-  },
+  abortUpload: endUpload,
   /** Unconditional (`expected` undefined), only if absent (null), or only if the value is `expected`. */
   putState(s: WriteStatements, name: string, value: string, expected: string | null | undefined): boolean {
     if (expected === undefined) return s.upsertState.run(name, value).changes === 1;
