@@ -482,8 +482,9 @@ export class BuiltinKms implements Kms {
     return { keyId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, version: blob.readUInt32BE(17) };
   }
 
-  private unwrap(doc: KeystoreDoc, blob: Buffer, context: Record<string, string>, expectedKey?: string): { plaintext: Buffer; key: MasterKeyRecord; version: number } {
-    const { keyId, version } = BuiltinKms.blobKey(blob);
+  /** Opens a ciphertext blob whose head (`named`, from blobKey) the caller has read. */
+  private unwrap(doc: KeystoreDoc, blob: Buffer, named: { keyId: string; version: number }, context: Record<string, string>, expectedKey?: string): Buffer {
+    const { keyId, version } = named;
     const key = doc.keys[keyId];
     if (!key) throw new KmsError('NotFoundException', `Key '${this.arnOf(keyId)}' does not exist`);
     if (expectedKey !== undefined && this.resolve(doc, expectedKey) !== keyId) throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext.');
@@ -492,7 +493,7 @@ export class BuiltinKms implements Kms {
     if (!v) throw new KmsError('InvalidCiphertextException', 'The ciphertext is invalid.');
     try {
       const head = blob.subarray(0, BLOB_HEAD_BYTES);
-      return { plaintext: unwrapWithKey(this.dataKeyWrappingKey(v.material), blob.subarray(BLOB_HEAD_BYTES), Buffer.concat([head, canonicalContext(context)])), key, version };
+      return unwrapWithKey(this.dataKeyWrappingKey(v.material), blob.subarray(BLOB_HEAD_BYTES), Buffer.concat([head, canonicalContext(context)]));
     } catch (e) {
       if (e instanceof UnsealError) throw new KmsError('InvalidCiphertextException', 'The ciphertext or its encryption context is invalid.');
       throw e;
@@ -528,13 +529,12 @@ export class BuiltinKms implements Kms {
 
   async decrypt(blob: Buffer, context: Record<string, string>, expectedKey?: string): Promise<{ plaintext: Buffer; keyId: string; version: number }> {
     let doc = await this.maintained();
-    const { keyId } = BuiltinKms.blobKey(blob);
-    if (!doc.keys[keyId] || doc.keys[keyId].state !== 'Enabled') {
+    const named = BuiltinKms.blobKey(blob);
+    if (!doc.keys[named.keyId] || doc.keys[named.keyId].state !== 'Enabled') {
       await this.load();
       doc = this.doc;
     }
-    const { plaintext, key, version } = this.unwrap(doc, blob, context, expectedKey);
-    return { plaintext, keyId: key.id, version };
+    return { plaintext: this.unwrap(doc, blob, named, context, expectedKey), ...named };
   }
 
   async reEncrypt(blob: Buffer, sourceContext: Record<string, string>, destinationRef: string, destinationContext: Record<string, string>, sourceRef?: string): Promise<{ blob: Buffer; sourceKeyId: string; keyId: string }> {
