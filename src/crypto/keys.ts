@@ -1,25 +1,34 @@
 /**
  * Key hierarchy (docs/KEYS.md): a random object key per object version, stored only sealed under a
- * key-encryption key derived by HKDF-SHA256 from the wrapping secret (customer key, KMS data key
- * or service master key), labelled with the SSE mode and bound to bucket, object name and version.
- * The same derivation gives the key the version's metadata is sealed under; part keys are derived
- * from the object key. Pure; node:crypto only.
+ * key-encryption key (KEK) bound to the SSE mode, bucket, object name and version. The KEK is
+ * derived by HKDF-SHA256 from the customer key or the service master key (and from a 32-byte KMS
+ * data key in sealed keys of version 1); a version 2 seal takes a fresh 64-byte KMS data key whose
+ * halves are the KEK and the metadata key. Each seal also gives the key the version's metadata is
+ * sealed under; part keys are derived from the object key. Pure; node:crypto only.
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
 
 export type { RandomSource } from './random.js';
 
-/** Persisted format constant: sealed-key version byte. */
+/** Persisted format constant: sealed-key version 1 (a salt in the head). */
 export const SEALED_KEY_VERSION = 1;
 /** Persisted format constant: algorithm id 1 = HKDF-SHA256 + AES-256-GCM. */
 export const SEALED_KEY_ALGORITHM = 1;
+/** Persisted format constant: sealed-key version 2 (no salt in the head). */
+export const SEALED_KEY_VERSION_2 = 2;
+/** Persisted format constant: algorithm id 2 = the KEK and metadata key are a 64-byte KMS data key's two halves + AES-256-GCM. */
+export const SEALED_KEY_ALGORITHM_SPLIT = 2;
 export const OBJECT_KEY_BYTES = 32;
+/** The length of the KMS data key a version 2 seal takes: the KEK, then the metadata key. */
+export const SPLIT_DATA_KEY_BYTES = 64;
 const SALT_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-/** version(1) algorithm(1) salt(32) nonce(12) ciphertext(32) tag(16) = 94 bytes. */
+/** Version 1: version(1) algorithm(1) salt(32) nonce(12) ciphertext(32) tag(16) = 94 bytes. */
 export const SEALED_KEY_BYTES = 2 + SALT_BYTES + NONCE_BYTES + OBJECT_KEY_BYTES + TAG_BYTES;
+/** Version 2: version(1) algorithm(1) nonce(12) ciphertext(32) tag(16) = 62 bytes. */
+export const SEALED_KEY_V2_BYTES = 2 + NONCE_BYTES + OBJECT_KEY_BYTES + TAG_BYTES;
 
 export interface KeyBinding {
   mode: 'none' | 'sse-c' | 'sse-kms' | 'sse-s3';
@@ -94,12 +103,18 @@ function sealAad(head: Buffer, binding: KeyBinding): Buffer {
   return Buffer.concat([head, encodeFields([binding.mode]), identity(binding)]);
 }
 
+/** The keys one seal uses: the KEK that seals the object key, and the metadata key it hands on. */
+interface SealKeys {
+  kek: Buffer;
+  metadataKey: Buffer;
+}
+
 /**
  * The keys one seal derives: 64 bytes of HKDF-SHA256, the KEK then the metadata key. HKDF's first
  * block does not depend on the length asked for, so the KEK is the same 32 bytes as format 1 sealed
  * keys were made with; the second block is the format 2 metadata key, which costs no HKDF of its own.
  */
-function deriveSealKeys(wrappingSecret: KeyingSecret, salt: Buffer, binding: KeyBinding): { kek: Buffer; metadataKey: Buffer } {
+function deriveSealKeys(wrappingSecret: KeyingSecret, salt: Buffer, binding: KeyBinding): SealKeys {
   const both = hkdfBytes(wrappingSecret, salt, kekInfo(binding), 64);
   return { kek: both.subarray(0, 32), metadataKey: both.subarray(32) };
 }
@@ -120,49 +135,92 @@ export function wipeKeys(keys: ObjectKeys | undefined): void {
 }
 
 /**
- * Seals an object key under a KEK derived from `wrappingSecret` and bound to `binding`; also gives
- * the metadata key of this seal, for sealMetadata.
+ * Seals an object key under a KEK derived from `wrappingSecret` and bound to `binding` (version 1);
+ * also gives the metadata key of this seal, for sealMetadata.
  */
 export function sealObjectKey(wrappingSecret: KeyingSecret, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): { sealed: Buffer; metadataKey: Buffer } {
   if (objectKey.length !== OBJECT_KEY_BYTES) throw new RangeError('object key must be 32 bytes');
   const salt = random(SALT_BYTES);
   const nonce = random(NONCE_BYTES);
   const head = Buffer.concat([Buffer.from([SEALED_KEY_VERSION, SEALED_KEY_ALGORITHM]), salt, nonce]);
-  const { kek, metadataKey } = deriveSealKeys(wrappingSecret, salt, binding);
+  return sealUnder(deriveSealKeys(wrappingSecret, salt, binding), head, nonce, objectKey, binding);
+}
+
+/**
+ * Seals an object key under a fresh 64-byte KMS data key (version 2, SSE-KMS only): its first half
+ * is the KEK, its second half the metadata key. No HKDF: the data key is random and used for this
+ * one seal, and the binding is in GCM's associated data (and in the KMS's encryption context).
+ */
+export function sealObjectKeyUnderDataKey(dataKey: Buffer, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): { sealed: Buffer; metadataKey: Buffer } {
+  if (objectKey.length !== OBJECT_KEY_BYTES) throw new RangeError('object key must be 32 bytes');
+  if (dataKey.length !== SPLIT_DATA_KEY_BYTES) throw new RangeError('a version 2 seal takes a 64-byte data key');
+  if (binding.mode !== 'sse-kms') throw new RangeError('a version 2 seal is for SSE-KMS only');
+  const nonce = random(NONCE_BYTES);
+  const head = Buffer.concat([Buffer.from([SEALED_KEY_VERSION_2, SEALED_KEY_ALGORITHM_SPLIT]), nonce]);
+  return sealUnder(splitDataKey(dataKey), head, nonce, objectKey, binding);
+}
+
+/** Copies of a 64-byte data key's halves (the caller still owns, and wipes, the data key). */
+function splitDataKey(dataKey: Buffer): SealKeys {
+  return { kek: Buffer.from(dataKey.subarray(0, 32)), metadataKey: Buffer.from(dataKey.subarray(32)) };
+}
+
+/** GCM under the seal's KEK, the head and binding as associated data; wipes `keys`, returns a copy of the metadata key. */
+function sealUnder(keys: SealKeys, head: Buffer, nonce: Buffer, objectKey: Buffer, binding: KeyBinding): { sealed: Buffer; metadataKey: Buffer } {
   try {
-    const cipher = createCipheriv('aes-256-gcm', kek, nonce);
+    const cipher = createCipheriv('aes-256-gcm', keys.kek, nonce);
     cipher.setAAD(sealAad(head, binding));
     const body = Buffer.concat([cipher.update(objectKey), cipher.final()]);
-    return { sealed: Buffer.concat([head, body, cipher.getAuthTag()]), metadataKey: Buffer.from(metadataKey) };
+    return { sealed: Buffer.concat([head, body, cipher.getAuthTag()]), metadataKey: Buffer.from(keys.metadataKey) };
   } finally {
-    kek.fill(0);
-    metadataKey.fill(0);
+    keys.kek.fill(0);
+    keys.metadataKey.fill(0);
   }
 }
 
-/** Opens a sealed object key, with its seal's metadata key. Every failure is the same UnsealError, through the same path. */
+/** A version 2 sealed key with what opens one: a 64-byte data key, for SSE-KMS. */
+function isSplitSeal(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): wrappingSecret is Buffer {
+  return (
+    sealed.length === SEALED_KEY_V2_BYTES &&
+    sealed[0] === SEALED_KEY_VERSION_2 &&
+    sealed[1] === SEALED_KEY_ALGORITHM_SPLIT &&
+    binding.mode === 'sse-kms' &&
+    Buffer.isBuffer(wrappingSecret) &&
+    wrappingSecret.length === SPLIT_DATA_KEY_BYTES
+  );
+}
+
+/**
+ * Opens a sealed object key of either version, with its seal's metadata key. Every failure is the
+ * same UnsealError, through the same path.
+ */
 export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
+  if (isSplitSeal(wrappingSecret, sealed, binding)) {
+    const head = sealed.subarray(0, 2 + NONCE_BYTES);
+    return openUnder(splitDataKey(wrappingSecret), head, head.subarray(2), sealed.subarray(head.length), binding, true);
+  }
   const wellFormed = sealed.length === SEALED_KEY_BYTES && sealed[0] === SEALED_KEY_VERSION && sealed[1] === SEALED_KEY_ALGORITHM;
   // A malformed value still goes through the derivation and GCM, so timing does not tell why it failed.
   const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_BYTES);
   const head = material.subarray(0, 2 + SALT_BYTES + NONCE_BYTES);
   const salt = material.subarray(2, 2 + SALT_BYTES);
-  const nonce = material.subarray(2 + SALT_BYTES, 2 + SALT_BYTES + NONCE_BYTES);
-  const body = material.subarray(head.length, head.length + OBJECT_KEY_BYTES);
-  const tag = material.subarray(head.length + OBJECT_KEY_BYTES);
-  const { kek, metadataKey } = deriveSealKeys(wrappingSecret, salt, binding);
+  return openUnder(deriveSealKeys(wrappingSecret, salt, binding), head, head.subarray(2 + SALT_BYTES), material.subarray(head.length), binding, wellFormed);
+}
+
+/** Opens `rest` (the sealed object key, then its tag) under the seal's KEK; wipes `keys`; any failure is UnsealError. */
+function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, binding: KeyBinding, wellFormed: boolean): ObjectKeys {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', kek, nonce);
+    const decipher = createDecipheriv('aes-256-gcm', keys.kek, nonce);
     decipher.setAAD(sealAad(head, binding));
-    decipher.setAuthTag(tag);
-    const objectKey = Buffer.concat([decipher.update(body), decipher.final()]);
+    decipher.setAuthTag(rest.subarray(OBJECT_KEY_BYTES));
+    const objectKey = Buffer.concat([decipher.update(rest.subarray(0, OBJECT_KEY_BYTES)), decipher.final()]);
     if (!wellFormed) throw new UnsealError();
-    return { objectKey, metadataKey: Buffer.from(metadataKey) };
+    return { objectKey, metadataKey: Buffer.from(keys.metadataKey) };
   } catch {
     throw new UnsealError();
   } finally {
-    kek.fill(0);
-    metadataKey.fill(0);
+    keys.kek.fill(0);
+    keys.metadataKey.fill(0);
   }
 }
 

@@ -4,7 +4,7 @@
  * read.
  */
 export interface GeneratedDataKey {
-  /** Plaintext data key, 32 bytes: the caller zeroes it after use. */
+  /** Plaintext data key of the length asked for (32 bytes unless told): the caller zeroes it after use. */
   plaintext: Buffer;
   /** The data key wrapped by the master key, with the context bound as associated data. */
   wrapped: Buffer;
@@ -14,7 +14,10 @@ export interface GeneratedDataKey {
 }
 
 export interface Kms {
-  /** `keyId` undefined selects the default key (created on first use). */
-  generateDataKey(keyId: string | undefined, context: Record<string, string>): Promise<GeneratedDataKey>;
+  /**
+   * `keyId` undefined selects the default key (created on first use). `bytes` (1-1,024, default 32)
+   * as AWS KMS's NumberOfBytes: SSE-KMS asks for 64, the KEK and the metadata key of a seal.
+   */
+  generateDataKey(keyId: string | undefined, context: Record<string, string>, bytes?: number): Promise<GeneratedDataKey>;
   decryptDataKey(keyId: string, wrapped: Buffer, context: Record<string, string>): Promise<Buffer>;
 }

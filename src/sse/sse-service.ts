@@ -9,6 +9,8 @@ import {
   generateObjectKey,
   secretKeyObject,
   sealObjectKey,
+  sealObjectKeyUnderDataKey,
+  SPLIT_DATA_KEY_BYTES,
   unsealObjectKey,
   UnsealError,
   type KeyBinding,
@@ -112,11 +114,12 @@ export class SseService {
       case 'sse-kms': {
         const kms = this.requireKms();
         const context = kmsContext(identity, request.context);
-        const dataKey = await kms.generateDataKey(request.keyId, context).catch((e: unknown) => {
+        // 64 bytes: the KEK and the metadata key themselves (sealed key version 2, docs/KEYS.md).
+        const dataKey = await kms.generateDataKey(request.keyId, context, SPLIT_DATA_KEY_BYTES).catch((e: unknown) => {
           throw translateKmsError(e);
         });
         try {
-          const { sealed, metadataKey } = sealObjectKey(dataKey.plaintext, objectKey, binding('sse-kms', identity));
+          const { sealed, metadataKey } = sealObjectKeyUnderDataKey(dataKey.plaintext, objectKey, binding('sse-kms', identity));
           const kmsRecord = {
             keyId: dataKey.keyId,
             keyVersion: dataKey.keyVersion,

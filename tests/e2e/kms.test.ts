@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -46,6 +46,7 @@ import { readCiphertext } from '../helpers/ciphertext.js';
 import { startTestServer, uniqueBucket, type TestServer } from '../helpers/server.js';
 import { obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
+import { sealMetadata, sealObjectKey, unsealMetadata, unsealObjectKey } from '../../src/crypto/keys.js';
 
 let server: TestServer;
 let kms: KMSClient;
@@ -228,6 +229,60 @@ describe('SSE-KMS', () => {
     assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'r' }))).Body), data);
     await kms.send(new DisableKeyCommand({ KeyId: k1.KeyId }));
     assert.deepEqual(await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'r' }))).Body), data, 'no longer needs the old key');
+  });
+
+  test('SSE-KMS seals under a 64-byte data key (sealed key version 2); an object an earlier release sealed (a 32-byte data key through HKDF, version 1) still reads and copies', async () => {
+    const bucket = uniqueBucket('kms');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const k = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+    const data = randomBytes(3000);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v2', Body: data, ContentType: 'text/v2', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: k.KeyId }));
+    // The earlier release's object is made from an SSE-C one: its object key sealed again as that release sealed SSE-KMS keys.
+    const customerKey = randomBytes(32);
+    const ssec = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: customerKey.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(customerKey).digest('base64') };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v1', Body: data, ContentType: 'text/v1', ...ssec }));
+    const store = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
+    try {
+      const v2 = (await store.getObject(bucket, 'v2'))!;
+      const sealed = Buffer.from(v2.sse.sealedObjectKey, 'base64');
+      assert.deepEqual([sealed.length, sealed[0], sealed[1]], [62, 2, 2], 'version 2, algorithm 2, no salt');
+      const wrapped = Buffer.from(v2.sse.kms!.wrappedDataKey, 'base64');
+      const dataKey = Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: wrapped, EncryptionContext: { 'obscura:bucket': bucket, 'obscura:object': 'v2' } }))).Plaintext!);
+      assert.equal(dataKey.length, 64);
+      // docs/KEYS.md: the second half is the metadata key.
+      const meta = unsealMetadata({ objectKey: Buffer.alloc(32), metadataKey: dataKey.subarray(32) }, Buffer.from(v2.sealedMeta, 'base64'));
+      assert.equal(JSON.parse(meta.toString('utf8')).contentType, 'text/v2');
+
+      const v1 = (await store.getObject(bucket, 'v1'))!;
+      const identity = { bucket, key: 'v1', versionId: v1.versionId };
+      const opened = unsealObjectKey(customerKey, Buffer.from(v1.sse.sealedObjectKey, 'base64'), { mode: 'sse-c', ...identity });
+      const plainMeta = unsealMetadata(opened, Buffer.from(v1.sealedMeta, 'base64'));
+      const old = await kms.send(new GenerateDataKeyCommand({ KeyId: k.KeyId, NumberOfBytes: 32, EncryptionContext: { 'obscura:bucket': bucket, 'obscura:object': 'v1' } }));
+      const resealed = sealObjectKey(Buffer.from(old.Plaintext!), opened.objectKey, { mode: 'sse-kms', ...identity });
+      assert.equal(resealed.sealed[0], 1);
+      const kmsRecord = { keyId: k.KeyId!, keyVersion: v2.sse.kms!.keyVersion, wrappedDataKey: Buffer.from(old.CiphertextBlob!).toString('base64') };
+      await store.putObject({ ...v1, sse: { mode: 'sse-kms', sealedObjectKey: resealed.sealed.toString('base64'), kms: kmsRecord }, sealedMeta: sealMetadata(resealed.metadataKey, plainMeta).toString('base64') });
+    } finally {
+      await store.close();
+    }
+    for (const key of ['v2', 'v1']) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      assert.deepEqual(await bodyBytes(got.Body), data, key);
+      assert.equal(got.ContentType, `text/${key}`);
+      assert.equal(got.ServerSideEncryption, 'aws:kms');
+      assert.equal(got.SSEKMSKeyId, k.Arn);
+    }
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'v1', ...ssec })), 400, 'InvalidRequest');
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'v1-copy', CopySource: `${bucket}/v1`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: k.KeyId }));
+    const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'v1-copy' }));
+    assert.deepEqual(await bodyBytes(copy.Body), data);
+    assert.equal(copy.ContentType, 'text/v1');
+    const check = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
+    try {
+      assert.equal(Buffer.from((await check.getObject(bucket, 'v1-copy'))!.sse.sealedObjectKey, 'base64')[0], 2, 'the copy is sealed as version 2');
+    } finally {
+      await check.close();
+    }
   });
 
   test('SSE headers on GET or UploadPart are refused; a key id without the kms mode is refused; multipart parts follow their upload', async () => {

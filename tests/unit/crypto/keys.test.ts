@@ -13,9 +13,11 @@ import {
   derivePartKey,
   kekInfo,
   SEALED_KEY_BYTES,
+  SEALED_KEY_V2_BYTES,
   secretKeyObject,
   sealMetadata,
   sealObjectKey,
+  sealObjectKeyUnderDataKey,
   unsealMetadata,
   unsealObjectKey,
   UnsealError,
@@ -35,9 +37,19 @@ interface SealedVector {
   sealedHex: string;
 }
 
+interface SplitSealedVector {
+  name: string;
+  dataKeyHex: string;
+  binding: KeyBinding;
+  randomHex: string[];
+  metadataKeyHex: string;
+  sealedHex: string;
+}
+
 const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto', 'keys.json'), 'utf8')) as {
   objectKeyHex: string;
   sealed: SealedVector[];
+  sealedV2: { vectors: SplitSealedVector[] };
   mustFail: Array<{ name: string; wrappingSecretHex: string; binding: KeyBinding; sealedHex: string }>;
   partKeys: Array<{ partNumber: number; keyHex: string }>;
   sealedMetadata: { plaintext: string; randomHex: string[]; sealedHex: string };
@@ -90,6 +102,45 @@ test('golden sealed keys re-derived from docs/KEYS.md with node:crypto alone', (
     const sealed = Buffer.concat([head, cipher.update(objectKey), cipher.final(), cipher.getAuthTag()]);
     assert.equal(sealed.toString('hex'), v.sealedHex, v.name);
   }
+});
+
+for (const v of vectors.sealedV2.vectors) {
+  test(`golden sealed key version 2 "${v.name}": reproduced byte for byte, opens with its 64-byte data key, and hands on the second half as the metadata key`, () => {
+    const dataKey = fromHex(v.dataKeyHex);
+    const made = sealObjectKeyUnderDataKey(dataKey, objectKey, v.binding, replay(v.randomHex));
+    assert.equal(made.sealed.toString('hex'), v.sealedHex);
+    assert.equal(v.sealedHex.length / 2, SEALED_KEY_V2_BYTES);
+    assert.equal(made.metadataKey.toString('hex'), v.metadataKeyHex);
+    assert.ok(made.metadataKey.equals(dataKey.subarray(32)));
+    assert.equal(dataKey.toString('hex'), v.dataKeyHex, "the caller's data key is left for the caller to wipe");
+    const opened = unsealObjectKey(dataKey, fromHex(v.sealedHex), v.binding);
+    assert.ok(opened.objectKey.equals(objectKey));
+    assert.ok(opened.metadataKey.equals(made.metadataKey));
+    // The seal checks the KEK half only; a data key whose other half differs gives a metadata key that opens nothing.
+    const otherHalf = Buffer.concat([dataKey.subarray(0, 32), Buffer.alloc(32, 1)]);
+    const metadata = sealMetadata(made.metadataKey, Buffer.from('{}'));
+    assert.throws(() => unsealMetadata(unsealObjectKey(otherHalf, fromHex(v.sealedHex), v.binding), metadata), UnsealError);
+  });
+}
+
+test('golden sealed keys version 2 re-derived from docs/KEYS.md with node:crypto alone: the data key\'s first half is the KEK', () => {
+  for (const v of vectors.sealedV2.vectors) {
+    const [nonce] = v.randomHex.map(fromHex) as [Buffer];
+    const dataKey = fromHex(v.dataKeyHex);
+    const head = Buffer.concat([Buffer.from([2, 2]), nonce]);
+    const cipher = createCipheriv('aes-256-gcm', dataKey.subarray(0, 32), nonce);
+    cipher.setAAD(Buffer.concat([head, fields([v.binding.mode]), fields([v.binding.bucket, v.binding.key, v.binding.versionId])]));
+    const sealed = Buffer.concat([head, cipher.update(objectKey), cipher.final(), cipher.getAuthTag()]);
+    assert.equal(sealed.toString('hex'), v.sealedHex, v.name);
+    assert.equal(v.metadataKeyHex, dataKey.subarray(32).toString('hex'), v.name);
+  }
+});
+
+test('a version 2 seal takes a 64-byte data key and the sse-kms mode only', () => {
+  const binding: KeyBinding = { mode: 'sse-kms', bucket: 'b', key: 'k', versionId: 'v' };
+  for (const bytes of [32, 63, 65]) assert.throws(() => sealObjectKeyUnderDataKey(Buffer.alloc(bytes, 1), objectKey, binding), RangeError, `${bytes} bytes`);
+  for (const mode of ['sse-c', 'sse-s3', 'none'] as const) assert.throws(() => sealObjectKeyUnderDataKey(Buffer.alloc(64, 1), objectKey, { ...binding, mode }), RangeError, mode);
+  assert.throws(() => sealObjectKeyUnderDataKey(Buffer.alloc(64, 1), Buffer.alloc(16), binding), RangeError);
 });
 
 test('HKDF info stays under 1,024 bytes for a 1,024-byte object name; the AAD still binds the full name', () => {

@@ -11,7 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createEncryptStream } from '../../../src/crypto/envelope.js';
-import { customerKeyMd5, derivePartKey, kekInfo, sealMetadata, sealObjectKey, type KeyBinding } from '../../../src/crypto/keys.js';
+import { customerKeyMd5, derivePartKey, kekInfo, sealMetadata, sealObjectKey, sealObjectKeyUnderDataKey, type KeyBinding } from '../../../src/crypto/keys.js';
 import type { RandomSource } from '../../../src/crypto/random.js';
 import { wrapSecret } from '../../../src/crypto/wrap.js';
 import { sealMetadataFormatOne } from '../../helpers/metadata-format-one.js';
@@ -181,6 +181,8 @@ const OBJECT_KEY = Buffer.from('a5'.repeat(32), 'hex');
 const CUSTOMER_KEY = Buffer.from('c0ffee00c0ffee01c0ffee02c0ffee03c0ffee04c0ffee05c0ffee06c0ffee07', 'hex');
 const SERVICE_MASTER_KEY = Buffer.from('5e'.repeat(32), 'hex');
 const KMS_DATA_KEY = Buffer.from('d7'.repeat(32), 'hex');
+/** A version 2 seal's data key: the KEK, then the metadata key. */
+const KMS_SPLIT_DATA_KEY = Buffer.from('d7'.repeat(32) + 'e8'.repeat(32), 'hex');
 const OBJECT: Omit<KeyBinding, 'mode'> = { bucket: 'photos', key: 'albums/2026/cat.jpg', versionId: 'v-0001' };
 
 function keyVectors(): object {
@@ -204,7 +206,19 @@ function keyVectors(): object {
   const longName: KeyBinding = { mode: 'sse-c', bucket: 'photos', key: 'é'.repeat(512), versionId: 'v-0001' };
   seal('sse-c, 1,024-byte object name', CUSTOMER_KEY, longName);
 
+  const sealedV2: object[] = [];
+  const sealSplit = (name: string, dataKey: Buffer, binding: KeyBinding): void => {
+    const { random, draws } = seededRandom(`sealed key v2 ${name}`);
+    const { sealed: bytes, metadataKey } = sealObjectKeyUnderDataKey(dataKey, OBJECT_KEY, binding, random);
+    sealedOf.set(name, bytes);
+    sealedV2.push({ name, dataKeyHex: hex(dataKey), binding, randomHex: draws, metadataKeyHex: hex(metadataKey), sealedHex: hex(bytes) });
+  };
+  const sseKms: KeyBinding = { mode: 'sse-kms', ...OBJECT };
+  sealSplit('sse-kms, 64-byte data key', KMS_SPLIT_DATA_KEY, sseKms);
+  sealSplit('sse-kms, 64-byte data key, 1,024-byte object name', KMS_SPLIT_DATA_KEY, { ...longName, mode: 'sse-kms' });
+
   const c = sealedOf.get('sse-c')!;
+  const v2 = sealedOf.get('sse-kms, 64-byte data key')!;
   const s3 = sealedOf.get('sse-s3')!;
   const sseC: KeyBinding = { mode: 'sse-c', ...OBJECT };
   const sseS3: KeyBinding = { mode: 'sse-s3', ...OBJECT };
@@ -235,6 +249,22 @@ function keyVectors(): object {
     { name: 'cut to 93 bytes', secret: CUSTOMER_KEY, binding: sseC, bytes: c.subarray(0, 93) },
     { name: 'extended to 95 bytes', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.concat([c, Buffer.from([0])]) },
     { name: 'empty', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.alloc(0) },
+    { name: 'v2: wrong data key', secret: Buffer.alloc(64, 7), binding: sseKms, bytes: v2 },
+    { name: "v2: the data key's halves swapped", secret: Buffer.concat([KMS_SPLIT_DATA_KEY.subarray(32), KMS_SPLIT_DATA_KEY.subarray(0, 32)]), binding: sseKms, bytes: v2 },
+    { name: 'v2: the KEK half alone as a 32-byte secret', secret: KMS_SPLIT_DATA_KEY.subarray(0, 32), binding: sseKms, bytes: v2 },
+    { name: 'v2: another object name', secret: KMS_SPLIT_DATA_KEY, binding: { ...sseKms, key: 'albums/2026/dog.jpg' }, bytes: v2 },
+    { name: 'v2: another version', secret: KMS_SPLIT_DATA_KEY, binding: { ...sseKms, versionId: 'v-0002' }, bytes: v2 },
+    { name: 'v2: another bucket', secret: KMS_SPLIT_DATA_KEY, binding: { ...sseKms, bucket: 'photos2' }, bytes: v2 },
+    { name: 'v2: mode label sse-kms relabelled sse-c (a 64-byte secret opens version 2 for sse-kms only)', secret: KMS_SPLIT_DATA_KEY, binding: sseC, bytes: v2 },
+    { name: 'v2: mode label sse-kms relabelled sse-s3', secret: KMS_SPLIT_DATA_KEY, binding: sseS3, bytes: v2 },
+    { name: 'v2: version byte set to 1', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: Buffer.concat([Buffer.from([1]), v2.subarray(1)]) },
+    { name: 'v2: algorithm byte set to 1', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: Buffer.concat([v2.subarray(0, 1), Buffer.from([1]), v2.subarray(2)]) },
+    { name: 'v2: nonce byte flipped', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: flip(v2, 5) },
+    { name: 'v2: sealed object key byte flipped', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: flip(v2, 20) },
+    { name: 'v2: tag byte flipped', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: flip(v2, 61) },
+    { name: 'v2: cut to 61 bytes', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: v2.subarray(0, 61) },
+    { name: 'v2: extended to 63 bytes', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: Buffer.concat([v2, Buffer.from([0])]) },
+    { name: 'v1 sealed key (a 32-byte data key) opened with a 64-byte data key that begins with it', secret: Buffer.concat([KMS_DATA_KEY, Buffer.alloc(32)]), binding: sseKms, bytes: sealedOf.get('sse-kms')! },
   ];
 
   const metadataPlain = '{"contentType":"image/jpeg","user":{"camera":"x100"}}';
@@ -247,10 +277,14 @@ function keyVectors(): object {
 
   return {
     about:
-      'Golden and must-fail vectors for sealed object keys version 1, part keys, sealed metadata (formats 1 and 2) and wrapped secrets (docs/KEYS.md), ' +
+      'Golden and must-fail vectors for sealed object keys versions 1 and 2, part keys, sealed metadata (formats 1 and 2) and wrapped secrets (docs/KEYS.md), ' +
       'written once by generate.ts. randomHex lists the random draws in order (sealed key: salt, then nonce).',
     objectKeyHex: hex(OBJECT_KEY),
     sealed,
+    sealedV2: {
+      about: 'Sealed object keys version 2 (SSE-KMS): the 64-byte data key\'s first half is the KEK, its second half the metadata key; no HKDF. randomHex: the nonce.',
+      vectors: sealedV2,
+    },
     mustFail: mustFail.map((m) => ({ name: m.name, wrappingSecretHex: hex(m.secret), binding: m.binding, sealedHex: hex(m.bytes) })),
     partKeys: [1, 2, 10000].map((n) => ({ partNumber: n, keyHex: hex(derivePartKey(OBJECT_KEY, n)) })),
     sealedMetadata: { plaintext: metadataPlain, randomHex: meta.draws, sealedHex: hex(metadataSealed) },
