@@ -121,11 +121,14 @@ function deriveSealKeys(wrappingSecret: KeyingSecret, salt: Buffer, binding: Key
 
 /**
  * An object version's keys, as a seal gives them: the object key (content, part keys) and the key
- * its metadata is sealed under (bound to the seal: its secret, salt, mode and identity).
+ * its metadata is sealed under (bound to the seal: version 1 by its HKDF, version 2 by being one
+ * object's fresh data key).
  */
 export interface ObjectKeys {
   objectKey: Buffer;
   metadataKey: Buffer;
+  /** Set when a version 2 seal gave these keys: its metadata is format 2, never format 1. */
+  fromSplitSeal?: true;
 }
 
 /** Zeroes both keys (after each request). */
@@ -178,45 +181,45 @@ function sealUnder(keys: SealKeys, head: Buffer, nonce: Buffer, objectKey: Buffe
   }
 }
 
-/** A version 2 sealed key with what opens one: a 64-byte data key, for SSE-KMS. */
-function isSplitSeal(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): wrappingSecret is Buffer {
-  return (
-    sealed.length === SEALED_KEY_V2_BYTES &&
-    sealed[0] === SEALED_KEY_VERSION_2 &&
-    sealed[1] === SEALED_KEY_ALGORITHM_SPLIT &&
-    binding.mode === 'sse-kms' &&
-    Buffer.isBuffer(wrappingSecret) &&
-    wrappingSecret.length === SPLIT_DATA_KEY_BYTES
-  );
+/** A 64-byte data key: it only ever opens version 2 seals, as the KEK and the metadata key (never as HKDF input). */
+function isSplitDataKey(wrappingSecret: KeyingSecret): boolean {
+  return Buffer.isBuffer(wrappingSecret) && wrappingSecret.length === SPLIT_DATA_KEY_BYTES;
 }
 
 /**
- * Opens a sealed object key of either version, with its seal's metadata key. Every failure is the
- * same UnsealError, through the same path.
+ * Opens a sealed object key of either version, with its seal's metadata key. The secret chooses
+ * the version it opens (a 64-byte data key version 2, any other secret version 1), and within it
+ * every failure is the same UnsealError through the same path: a malformed value still goes
+ * through the derivation (version 1) and GCM, on zeros, so timing does not tell why it failed.
  */
 export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
-  if (isSplitSeal(wrappingSecret, sealed, binding)) {
-    const head = sealed.subarray(0, 2 + NONCE_BYTES);
-    return openUnder(splitDataKey(wrappingSecret), head, head.subarray(2), sealed.subarray(head.length), binding, true);
+  if (isSplitDataKey(wrappingSecret)) {
+    const wellFormed = sealed.length === SEALED_KEY_V2_BYTES && sealed[0] === SEALED_KEY_VERSION_2 && sealed[1] === SEALED_KEY_ALGORITHM_SPLIT && binding.mode === 'sse-kms';
+    const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_V2_BYTES);
+    const head = material.subarray(0, 2 + NONCE_BYTES);
+    return openUnder(splitDataKey(wrappingSecret as Buffer), head, head.subarray(2), material.subarray(head.length), binding, wellFormed, true);
   }
   const wellFormed = sealed.length === SEALED_KEY_BYTES && sealed[0] === SEALED_KEY_VERSION && sealed[1] === SEALED_KEY_ALGORITHM;
-  // A malformed value still goes through the derivation and GCM, so timing does not tell why it failed.
   const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_BYTES);
   const head = material.subarray(0, 2 + SALT_BYTES + NONCE_BYTES);
   const salt = material.subarray(2, 2 + SALT_BYTES);
-  return openUnder(deriveSealKeys(wrappingSecret, salt, binding), head, head.subarray(2 + SALT_BYTES), material.subarray(head.length), binding, wellFormed);
+  return openUnder(deriveSealKeys(wrappingSecret, salt, binding), head, head.subarray(2 + SALT_BYTES), material.subarray(head.length), binding, wellFormed, false);
 }
 
 /** Opens `rest` (the sealed object key, then its tag) under the seal's KEK; wipes `keys`; any failure is UnsealError. */
-function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, binding: KeyBinding, wellFormed: boolean): ObjectKeys {
+function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, binding: KeyBinding, wellFormed: boolean, isSplit: boolean): ObjectKeys {
+  let objectKey: Buffer | undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', keys.kek, nonce);
     decipher.setAAD(sealAad(head, binding));
     decipher.setAuthTag(rest.subarray(OBJECT_KEY_BYTES));
-    const objectKey = Buffer.concat([decipher.update(rest.subarray(0, OBJECT_KEY_BYTES)), decipher.final()]);
+    objectKey = decipher.update(rest.subarray(0, OBJECT_KEY_BYTES));
+    decipher.final(); // GCM releases nothing more: it checks the tag
     if (!wellFormed) throw new UnsealError();
-    return { objectKey, metadataKey: Buffer.from(keys.metadataKey) };
+    const metadataKey = Buffer.from(keys.metadataKey);
+    return isSplit ? { objectKey, metadataKey, fromSplitSeal: true } : { objectKey, metadataKey };
   } catch {
+    objectKey?.fill(0);
     throw new UnsealError();
   } finally {
     keys.kek.fill(0);
@@ -232,8 +235,10 @@ export function derivePartKey(objectKey: Buffer, partNumber: number): Buffer {
 
 /**
  * Sealed metadata formats. 1: under HKDF(object key, "obscura metadata key v1"), written before
- * format 2 and still read. 2: under the metadata key of the object's seal (sealObjectKey), which
- * saves every request that seals or opens metadata one HKDF.
+ * format 2 and still read, except under a version 2 seal (which never had it: a copy's format 1
+ * metadata must not be put back beside it). 2: under the metadata key of the object's seal
+ * (sealObjectKey, sealObjectKeyUnderDataKey), which saves every request that seals or opens
+ * metadata one HKDF.
  */
 const METADATA_V1 = 1;
 const METADATA_V2 = 2;
@@ -254,6 +259,7 @@ export function sealMetadata(metadataKey: Buffer, plaintext: Buffer, random: Ran
 export function unsealMetadata(keys: ObjectKeys, sealed: Buffer): Buffer {
   const version = sealed[0];
   if (sealed.length < METADATA_HEAD_BYTES + TAG_BYTES || (version !== METADATA_V1 && version !== METADATA_V2)) throw new UnsealError();
+  if (version === METADATA_V1 && keys.fromSplitSeal) throw new UnsealError();
   const key = version === METADATA_V1 ? hkdfBytes(keys.objectKey, NO_SALT, METADATA_KEY_INFO, 32) : keys.metadataKey;
   try {
     const head = sealed.subarray(0, METADATA_HEAD_BYTES);

@@ -51,12 +51,16 @@ export function wrapWithKey(key: Buffer, plaintext: Buffer, aad: Buffer, random:
 /** unwrapSecret with the key deriveWrappingKey gave; any failure is UnsealError. */
 export function unwrapWithKey(key: Buffer, wrapped: Buffer, aad: Buffer): Buffer {
   if (wrapped.length < NONCE_BYTES + TAG_BYTES) throw new UnsealError();
+  let plaintext: Buffer | undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, NONCE_BYTES));
     decipher.setAAD(aad);
     decipher.setAuthTag(wrapped.subarray(wrapped.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(wrapped.subarray(NONCE_BYTES, wrapped.length - TAG_BYTES)), decipher.final()]);
+    plaintext = decipher.update(wrapped.subarray(NONCE_BYTES, wrapped.length - TAG_BYTES));
+    decipher.final(); // GCM releases nothing more: it checks the tag
+    return plaintext;
   } catch {
+    plaintext?.fill(0);
     throw new UnsealError();
   }
 }

@@ -16,7 +16,8 @@ export interface GeneratedDataKey {
 export interface Kms {
   /**
    * `keyId` undefined selects the default key (created on first use). `bytes` (1-1,024, default 32)
-   * as AWS KMS's NumberOfBytes: SSE-KMS asks for 64, the KEK and the metadata key of a seal.
+   * as AWS KMS's NumberOfBytes: SSE-KMS asks for 64, the KEK and the metadata key of a seal. Every
+   * call draws a new data key: SSE-KMS relies on no two objects sharing one (docs/KEYS.md).
    */
   generateDataKey(keyId: string | undefined, context: Record<string, string>, bytes?: number): Promise<GeneratedDataKey>;
   decryptDataKey(keyId: string, wrapped: Buffer, context: Record<string, string>): Promise<Buffer>;

@@ -277,12 +277,20 @@ describe('SSE-KMS', () => {
     const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'v1-copy' }));
     assert.deepEqual(await bodyBytes(copy.Body), data);
     assert.equal(copy.ContentType, 'text/v1');
+    // The KMS context names the bucket and the object but not the version: the sealed key's associated data does.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'moved', Body: data, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: k.KeyId }));
     const check = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
     try {
       assert.equal(Buffer.from((await check.getObject(bucket, 'v1-copy'))!.sse.sealedObjectKey, 'base64')[0], 2, 'the copy is sealed as version 2');
+      const earlier = (await check.getObject(bucket, 'moved'))!;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'moved', Body: randomBytes(100), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: k.KeyId }));
+      const later = (await check.getObject(bucket, 'moved'))!;
+      assert.notEqual(later.versionId, earlier.versionId);
+      await check.putObject({ ...later, sse: earlier.sse, sealedMeta: earlier.sealedMeta });
     } finally {
       await check.close();
     }
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'moved' })), 500, 'InternalError');
   });
 
   test('SSE headers on GET or UploadPart are refused; a key id without the kms mode is refused; multipart parts follow their upload', async () => {

@@ -116,10 +116,16 @@ for (const v of vectors.sealedV2.vectors) {
     const opened = unsealObjectKey(dataKey, fromHex(v.sealedHex), v.binding);
     assert.ok(opened.objectKey.equals(objectKey));
     assert.ok(opened.metadataKey.equals(made.metadataKey));
+    assert.equal(dataKey.toString('hex'), v.dataKeyHex, 'opening leaves the data key to its caller too');
     // The seal checks the KEK half only; a data key whose other half differs gives a metadata key that opens nothing.
-    const otherHalf = Buffer.concat([dataKey.subarray(0, 32), Buffer.alloc(32, 1)]);
     const metadata = sealMetadata(made.metadataKey, Buffer.from('{}'));
-    assert.throws(() => unsealMetadata(unsealObjectKey(otherHalf, fromHex(v.sealedHex), v.binding), metadata), UnsealError);
+    assert.equal(unsealMetadata(opened, metadata).toString(), '{}');
+    const otherHalf = unsealObjectKey(Buffer.concat([dataKey.subarray(0, 32), Buffer.alloc(32, 1)]), fromHex(v.sealedHex), v.binding);
+    assert.ok(otherHalf.objectKey.equals(objectKey));
+    assert.throws(() => unsealMetadata(otherHalf, metadata), UnsealError);
+    // Format 1 metadata (under the object key alone) was never written beside a version 2 seal: put there, it does not open.
+    assert.throws(() => unsealMetadata(opened, fromHex(vectors.sealedMetadata.sealedHex)), UnsealError);
+    assert.equal(unsealMetadata({ objectKey, metadataKey: opened.metadataKey }, fromHex(vectors.sealedMetadata.sealedHex)).toString(), vectors.sealedMetadata.plaintext, 'it would under a version 1 seal');
   });
 }
 

@@ -264,6 +264,7 @@ function keyVectors(): object {
     { name: 'v2: tag byte flipped', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: flip(v2, 61) },
     { name: 'v2: cut to 61 bytes', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: v2.subarray(0, 61) },
     { name: 'v2: extended to 63 bytes', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: Buffer.concat([v2, Buffer.from([0])]) },
+    { name: 'v1 seal made with a 64-byte data key as HKDF input (never written): a 64-byte data key opens version 2 only', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: sealObjectKey(KMS_SPLIT_DATA_KEY, OBJECT_KEY, sseKms, seededRandom('sealed key v1 under a 64-byte data key').random).sealed },
     { name: 'v1 sealed key (a 32-byte data key) opened with a 64-byte data key that begins with it', secret: Buffer.concat([KMS_DATA_KEY, Buffer.alloc(32)]), binding: sseKms, bytes: sealedOf.get('sse-kms')! },
   ];
 
