@@ -101,9 +101,23 @@ function lowerCaseNames(headers: Record<string, string>): Record<string, string>
   return out;
 }
 
+/**
+ * The signing key last derived, and what from. A client signs many requests on one day for one
+ * region and service: it derives the key (four HMACs) once, as the AWS SDKs do.
+ */
+let lastSigningKey: { primitives: Sha256Primitives; secret: string; date: string; region: string; service: string; key: Uint8Array } | undefined;
+
+function signingKeyFor(primitives: Sha256Primitives, secret: string, date: string, region: string, service: string): Uint8Array {
+  const last = lastSigningKey;
+  if (last !== undefined && last.primitives === primitives && last.secret === secret && last.date === date && last.region === region && last.service === service) return last.key;
+  const key = signingKeyV4With(primitives, secret, date, region, service);
+  lastSigningKey = { primitives, secret, date, region, service, key };
+  return key;
+}
+
 /** Hex signature of a canonical request under the request's signing key. */
 function signCanonical(primitives: Sha256Primitives, input: Omit<SignV4Input, 'payloadHash'>, datetime: string, scope: string, creq: string): string {
-  const key = signingKeyV4With(primitives, input.secretAccessKey, datetime.slice(0, 8), input.region, input.service);
+  const key = signingKeyFor(primitives, input.secretAccessKey, datetime.slice(0, 8), input.region, input.service);
   return toHex(primitives.hmacSha256(key, stringToSignV4With(primitives, datetime, scope, creq)));
 }
 

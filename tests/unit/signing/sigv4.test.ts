@@ -26,6 +26,8 @@ import {
   stringToSignV4,
   trailerStringToSign,
 } from '../../../src/signing/index.js';
+import { signV4With, type Sha256Primitives } from '../../../src/signing/sigv4-core.js';
+import { nodeSha256 } from '../../../src/signing/sigv4.js';
 import { AK, DATETIME, examples, HOST, NOW, PRESIGNED_QUERY, PRESIGNED_SIGNATURE, publishedSignedHeaders, SCOPE, SIGNING_KEY_EXAMPLE, SK, type HeaderExample } from '../../vectors/signing/sigv4-examples.js';
 
 const KEY = signingKeyV4(SK, '20130524', 'us-east-1', 's3');
@@ -99,6 +101,27 @@ test('signV4 (the signer the SDK uses) reproduces each published Authorization h
   for (const [ex, headers] of inputs) {
     const signed = signV4({ method: ex.method, canonicalUri: ex.canonicalUri, query: ex.query, headers, payloadHash: ex.payloadHash, accessKeyId: AK, secretAccessKey: SK, region: 'us-east-1', service: 's3', nowMs: NOW });
     assert.deepEqual(signed, publishedSignedHeaders(ex), ex.name);
+  }
+});
+
+test('a signer derives the signing key once per secret, day, region and service (four HMACs), and signs the same with it', () => {
+  let hmacs = 0;
+  const counting: Sha256Primitives = { sha256Hex: nodeSha256.sha256Hex, hmacSha256: (key, text) => (hmacs++, nodeSha256.hmacSha256(key, text)) };
+  const ex = examples[2]!;
+  const input = { method: ex.method, canonicalUri: ex.canonicalUri, query: ex.query, headers: { host: HOST }, payloadHash: ex.payloadHash, accessKeyId: AK, secretAccessKey: SK, region: 'us-east-1', service: 's3', nowMs: NOW };
+  const sign = (change: Partial<typeof input> = {}): { signed: Record<string, string>; hmacs: number } => {
+    hmacs = 0;
+    const signed = signV4With(counting, { ...input, ...change });
+    return { signed, hmacs };
+  };
+  const first = sign();
+  assert.deepEqual(first, { signed: publishedSignedHeaders(ex), hmacs: 5 });
+  assert.deepEqual(sign(), { signed: publishedSignedHeaders(ex), hmacs: 1 }, 'the second request reuses the key');
+  for (const change of [{ secretAccessKey: SK + 'x' }, { nowMs: NOW + 86_400_000 }, { region: 'eu-west-1' }, { service: 'kms' }]) {
+    const other = sign(change);
+    assert.equal(other.hmacs, 5, JSON.stringify(Object.keys(change)));
+    assert.notEqual(other.signed['authorization'], first.signed['authorization']);
+    assert.deepEqual(sign(), { signed: publishedSignedHeaders(ex), hmacs: 5 }, 'and back: the original key is derived again, not mixed up');
   }
 });
 
