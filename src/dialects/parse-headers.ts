@@ -4,6 +4,7 @@
  * conditionals, copy source, checksums. Everything untrusted is validated here and rejected with
  * the table's codes; nothing here logs or echoes a key.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { fail } from '../errors/index.js';
 import { parseHttpDate } from '../http/dates.js';
@@ -19,6 +20,16 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export function isStrictBase64(value: string): boolean {
   return BASE64.test(value);
 }
+
+type OneShotHash = (algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer;
+const oneShotHash = (nodeCrypto as unknown as { hash?: OneShotHash }).hash;
+
+/**
+ * The MD5 of a customer key, checked against the one the client sent on every SSE-C request.
+ * node:crypto's one-shot `hash` (Node 20.12 and later) makes no Hash object (a stream with a native
+ * handle that the garbage collector finalizes); earlier Node 20 releases use createHash.
+ */
+const md5Of: (bytes: Buffer) => Buffer = oneShotHash ? (bytes) => oneShotHash('md5', bytes, 'buffer') : (bytes) => createHash('md5').update(bytes).digest();
 
 const SSE_C_MESSAGES = {
   algorithm: 'The requested encryption algorithm is not valid. The valid value is AES256.',
@@ -47,7 +58,7 @@ export function parseCustomerKey(req: WireRequest, dialect: Dialect, which: 'tar
   const key = isStrictBase64(keyB64) ? Buffer.from(keyB64, 'base64') : undefined;
   if (key === undefined || key.length !== 32) throw fail('InvalidArgument', SSE_C_MESSAGES.badKey, { argumentName: dialect.prefix + base + 'key' });
   if (md5B64 === undefined || md5B64 === '') throw fail('InvalidArgument', SSE_C_MESSAGES.missingMd5, { argumentName: dialect.prefix + base + 'key-MD5' });
-  const actual = createHash('md5').update(key).digest();
+  const actual = md5Of(key);
   const sent = isStrictBase64(md5B64) ? Buffer.from(md5B64, 'base64') : Buffer.alloc(0);
   if (sent.length !== actual.length || !timingSafeEqual(sent, actual)) {
     key.fill(0);
