@@ -102,22 +102,31 @@ function lowerCaseNames(headers: Record<string, string>): Record<string, string>
 }
 
 /**
- * The signing key last derived, and what from. A client signs many requests on one day for one
- * region and service: it derives the key (four HMACs) once, as the AWS SDKs do.
+ * Signing keys already derived (four HMACs each), per implementation of the primitives. A signer
+ * signs many requests, and a verifier checks many, on one day for one secret, region and service:
+ * each derives the key once, as the AWS SDKs do. A changed secret is another entry, so it never
+ * meets an old key. Cleared when full.
  */
-let lastSigningKey: { primitives: Sha256Primitives; secret: string; date: string; region: string; service: string; key: Uint8Array } | undefined;
+const signingKeys = new WeakMap<Sha256Primitives, Map<string, Uint8Array>>();
+const SIGNING_KEYS_MAX = 256;
 
-function signingKeyFor(primitives: Sha256Primitives, secret: string, date: string, region: string, service: string): Uint8Array {
-  const last = lastSigningKey;
-  if (last !== undefined && last.primitives === primitives && last.secret === secret && last.date === date && last.region === region && last.service === service) return last.key;
-  const key = signingKeyV4With(primitives, secret, date, region, service);
-  lastSigningKey = { primitives, secret, date, region, service, key };
+/** signingKeyV4With, derived once per secret, date, region and service. The caller must not change the bytes. */
+export function cachedSigningKeyV4With(primitives: Sha256Primitives, secret: string, date: string, region: string, service: string): Uint8Array {
+  let cache = signingKeys.get(primitives);
+  if (cache === undefined) signingKeys.set(primitives, (cache = new Map()));
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  let key = cache.get(id);
+  if (key === undefined) {
+    key = signingKeyV4With(primitives, secret, date, region, service);
+    if (cache.size >= SIGNING_KEYS_MAX) cache.clear();
+    cache.set(id, key);
+  }
   return key;
 }
 
 /** Hex signature of a canonical request under the request's signing key. */
 function signCanonical(primitives: Sha256Primitives, input: Omit<SignV4Input, 'payloadHash'>, datetime: string, scope: string, creq: string): string {
-  const key = signingKeyFor(primitives, input.secretAccessKey, datetime.slice(0, 8), input.region, input.service);
+  const key = cachedSigningKeyV4With(primitives, input.secretAccessKey, datetime.slice(0, 8), input.region, input.service);
   return toHex(primitives.hmacSha256(key, stringToSignV4With(primitives, datetime, scope, creq)));
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import {
+  cachedSigningKeyV4With,
   EMPTY_SHA256,
   presignV4With,
   signingKeyV4With,
@@ -44,7 +45,15 @@ export function stringToSignV4(datetime: string, scope: string, canonicalRequest
 }
 
 export function signingKeyV4(secret: string, date: string, region: string, service: string): Buffer {
-  const key = signingKeyV4With(nodeSha256, secret, date, region, service);
+  return asBuffer(signingKeyV4With(nodeSha256, secret, date, region, service));
+}
+
+/** signingKeyV4, derived once per secret, date, region and service (cachedSigningKeyV4With); the bytes must not be changed. */
+export function cachedSigningKeyV4(secret: string, date: string, region: string, service: string): Buffer {
+  return asBuffer(cachedSigningKeyV4With(nodeSha256, secret, date, region, service));
+}
+
+function asBuffer(key: Uint8Array): Buffer {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
 }
 

@@ -12,9 +12,9 @@ import {
   canonicalRequest,
   canonicalResourceV2,
   canonicalUriFromDecoded,
+  cachedSigningKeyV4,
   credentialScope,
   signatureV4,
-  signingKeyV4,
   signV2,
   splitQuery,
   stringToSignV2,
@@ -226,24 +226,6 @@ function parseSignedHeaders(value: string, code: 'AuthorizationHeaderMalformed' 
   return list;
 }
 
-/**
- * SigV4 signing keys by access key id, date, region and service (four HMACs, ~13 µs, saved on
- * every request after the first of the day). An entry is used only with the secret it was derived
- * from, so a changed or removed secret never matches an old key.
- */
-const signingKeys = new Map<string, { secret: string; signingKey: Buffer }>();
-const SIGNING_KEYS_MAX = 256;
-
-function cachedSigningKey(accessKeyId: string, secret: string, date: string, region: string, service: string): Buffer {
-  const id = `${accessKeyId}\n${date}\n${region}\n${service}`;
-  const hit = signingKeys.get(id);
-  if (hit !== undefined && hit.secret === secret) return hit.signingKey;
-  const signingKey = signingKeyV4(secret, date, region, service);
-  if (signingKeys.size >= SIGNING_KEYS_MAX) signingKeys.clear();
-  signingKeys.set(id, { secret, signingKey });
-  return signingKey;
-}
-
 function v4Matches(req: AuthRequest, canonicalQuery: string, signedHeaders: string[], payloadHash: string, signingKey: Buffer, datetime: string, scope: string, signature: string): boolean {
   return pathCandidates(req.rawPath).some((uri) => {
     const creq = canonicalRequest({ method: req.method, canonicalUri: uri, canonicalQuery, headers: req.headers, signedHeaders, payloadHash });
@@ -280,7 +262,7 @@ function verifyV4Header(req: AuthRequest, query: Array<[string, string]>, author
     else payloadHash = '';
   }
   const scope = credentialScope(credential.date, credential.region, credential.service);
-  const signingKey = cachedSigningKey(credential.accessKeyId, secret, credential.date, credential.region, credential.service);
+  const signingKey = cachedSigningKeyV4(secret, credential.date, credential.region, credential.service);
   const canonicalQuery = canonicalQueryV4(query);
   if (!v4Matches(req, canonicalQuery, signedHeaders, payloadHash, signingKey, signedDatetime, scope, signature)) {
     throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: credential.accessKeyId } });
@@ -333,7 +315,7 @@ function verifyV4Query(req: AuthRequest, query: Array<[string, string]>, lookup:
   if (nowMs > when + expires * 1000) throw fail('AccessDenied', 'Request has expired', { extra: { 'X-Amz-Expires': String(expires), ServerTime: new Date(nowMs).toISOString() } });
   const payloadHash = get('X-Amz-Content-Sha256') ?? UNSIGNED_PAYLOAD;
   const scope = credentialScope(credential.date, credential.region, credential.service);
-  const signingKey = cachedSigningKey(credential.accessKeyId, secret, credential.date, credential.region, credential.service);
+  const signingKey = cachedSigningKeyV4(secret, credential.date, credential.region, credential.service);
   const canonicalQuery = canonicalQueryV4(query.filter(([k]) => k !== 'X-Amz-Signature'));
   if (!v4Matches(req, canonicalQuery, signedHeaders, payloadHash, signingKey, datetime, scope, signature)) {
     throw fail('SignatureDoesNotMatch', undefined, { extra: { AWSAccessKeyId: credential.accessKeyId } });

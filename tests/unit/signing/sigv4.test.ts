@@ -104,7 +104,7 @@ test('signV4 (the signer the SDK uses) reproduces each published Authorization h
   }
 });
 
-test('a signer derives the signing key once per secret, day, region and service (four HMACs), and signs the same with it', () => {
+test('a signer derives the signing key once per secret, day, region and service (four HMACs), keeps each, and signs the same with it', () => {
   let hmacs = 0;
   const counting: Sha256Primitives = { sha256Hex: nodeSha256.sha256Hex, hmacSha256: (key, text) => (hmacs++, nodeSha256.hmacSha256(key, text)) };
   const ex = examples[2]!;
@@ -121,7 +121,7 @@ test('a signer derives the signing key once per secret, day, region and service 
     const other = sign(change);
     assert.equal(other.hmacs, 5, JSON.stringify(Object.keys(change)));
     assert.notEqual(other.signed['authorization'], first.signed['authorization']);
-    assert.deepEqual(sign(), { signed: publishedSignedHeaders(ex), hmacs: 5 }, 'and back: the original key is derived again, not mixed up');
+    assert.deepEqual(sign(), { signed: publishedSignedHeaders(ex), hmacs: 1 }, 'and back: the original key, still kept, not mixed up with the other');
   }
 });
 
