@@ -3,11 +3,13 @@
  * key-encryption key (KEK) bound to the SSE mode, bucket, object name and version. The KEK is
  * derived by HKDF-SHA256 from the customer key or the service master key (and from a 32-byte KMS
  * data key in sealed keys of version 1); a version 2 seal takes a fresh 64-byte KMS data key whose
- * halves are the KEK and the metadata key. Each seal also gives the key the version's metadata is
- * sealed under; part keys are derived from the object key. Pure; node:crypto only.
+ * halves are the KEK and the metadata key; a version 3 seal (SSE-C) puts the object key and a fresh
+ * metadata key under XAES-256-GCM with the customer key itself. Each seal also gives the key the
+ * version's metadata is sealed under; part keys are derived from the object key. Pure; node:crypto only.
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
+import { XAES_NONCE_BYTES, xaesDecrypt, xaesEncrypt } from './xaes.js';
 
 export type { RandomSource } from './random.js';
 
@@ -19,6 +21,10 @@ export const SEALED_KEY_ALGORITHM = 1;
 export const SEALED_KEY_VERSION_2 = 2;
 /** Persisted format constant: algorithm id 2 = the KEK and metadata key are a 64-byte KMS data key's two halves + AES-256-GCM. */
 export const SEALED_KEY_ALGORITHM_SPLIT = 2;
+/** Persisted format constant: sealed-key version 3 (a 24-byte nonce in the head; the object key and the metadata key sealed together). */
+export const SEALED_KEY_VERSION_3 = 3;
+/** Persisted format constant: algorithm id 3 = XAES-256-GCM (c2sp.org/XAES-256-GCM) under the customer key. */
+export const SEALED_KEY_ALGORITHM_XAES = 3;
 export const OBJECT_KEY_BYTES = 32;
 /** The length of the KMS data key a version 2 seal takes: the KEK, then the metadata key. */
 export const SPLIT_DATA_KEY_BYTES = 64;
@@ -29,6 +35,10 @@ const TAG_BYTES = 16;
 export const SEALED_KEY_BYTES = 2 + SALT_BYTES + NONCE_BYTES + OBJECT_KEY_BYTES + TAG_BYTES;
 /** Version 2: version(1) algorithm(1) nonce(12) ciphertext(32) tag(16) = 62 bytes. */
 export const SEALED_KEY_V2_BYTES = 2 + NONCE_BYTES + OBJECT_KEY_BYTES + TAG_BYTES;
+/** Version 3: version(1) algorithm(1) nonce(24) ciphertext(64: object key, metadata key) tag(16) = 106 bytes. */
+export const SEALED_KEY_V3_BYTES = 2 + XAES_NONCE_BYTES + 2 * OBJECT_KEY_BYTES + TAG_BYTES;
+/** A customer key's length (SSE-C, AES256). */
+const CUSTOMER_KEY_BYTES = 32;
 
 export interface KeyBinding {
   mode: 'none' | 'sse-c' | 'sse-kms' | 'sse-s3';
@@ -127,8 +137,8 @@ function deriveSealKeys(wrappingSecret: KeyingSecret, salt: Buffer, binding: Key
 export interface ObjectKeys {
   objectKey: Buffer;
   metadataKey: Buffer;
-  /** Set when a version 2 seal gave these keys: its metadata is format 2, never format 1. */
-  fromSplitSeal?: true;
+  /** Set when a version 2 or 3 seal gave these keys: its metadata is format 2, never format 1. */
+  hasFormat2MetadataOnly?: true;
 }
 
 /** Zeroes both keys (after each request). */
@@ -163,6 +173,30 @@ export function sealObjectKeyUnderDataKey(dataKey: Buffer, objectKey: Buffer, bi
   return sealUnder(splitDataKey(dataKey), head, nonce, objectKey, binding);
 }
 
+/**
+ * Seals an object key, with a fresh random metadata key, under the customer key (version 3, SSE-C
+ * only): XAES-256-GCM, whose 24-byte random nonce derives a GCM key of its own for every seal, so
+ * one customer key may seal any number of objects. No HKDF: the binding is in the associated data.
+ */
+export function sealObjectKeyUnderCustomerKey(customerKey: Buffer, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): { sealed: Buffer; metadataKey: Buffer } {
+  if (objectKey.length !== OBJECT_KEY_BYTES) throw new RangeError('object key must be 32 bytes');
+  if (customerKey.length !== CUSTOMER_KEY_BYTES) throw new RangeError('a customer key is 32 bytes');
+  if (binding.mode !== 'sse-c') throw new RangeError('a version 3 seal is for SSE-C only');
+  const nonce = random(XAES_NONCE_BYTES);
+  const metadataKey = random(OBJECT_KEY_BYTES);
+  const head = Buffer.concat([Buffer.from([SEALED_KEY_VERSION_3, SEALED_KEY_ALGORITHM_XAES]), nonce]);
+  const both = Buffer.concat([objectKey, metadataKey]);
+  try {
+    const { ciphertext, tag } = xaesEncrypt(customerKey, nonce, both, sealAad(head, binding));
+    return { sealed: Buffer.concat([head, ciphertext, tag]), metadataKey };
+  } catch (e) {
+    metadataKey.fill(0);
+    throw e;
+  } finally {
+    both.fill(0);
+  }
+}
+
 /** Copies of a 64-byte data key's halves (the caller still owns, and wipes, the data key). */
 function splitDataKey(dataKey: Buffer): SealKeys {
   return { kek: Buffer.from(dataKey.subarray(0, 32)), metadataKey: Buffer.from(dataKey.subarray(32)) };
@@ -187,12 +221,14 @@ function isSplitDataKey(wrappingSecret: KeyingSecret): boolean {
 }
 
 /**
- * Opens a sealed object key of either version, with its seal's metadata key. The secret chooses
- * the version it opens (a 64-byte data key version 2, any other secret version 1), and within it
- * every failure is the same UnsealError through the same path: a malformed value still goes
- * through the derivation (version 1) and GCM, on zeros, so timing does not tell why it failed.
+ * Opens a sealed object key of any version, with its seal's metadata key. The secret and the mode
+ * choose the version it opens: a 64-byte data key version 2; for `sse-c`, version 1 when the first
+ * byte says so and version 3 otherwise; any other secret version 1. Within a version every failure
+ * is the same UnsealError through the same path: a malformed value still goes through the
+ * derivation (versions 1 and 3) and GCM, on zeros, so timing does not tell why it failed.
  */
 export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
+  if (binding.mode === 'sse-c' && sealed[0] !== SEALED_KEY_VERSION) return openCustomerSeal(wrappingSecret, sealed, binding);
   if (isSplitDataKey(wrappingSecret)) {
     const wellFormed = sealed.length === SEALED_KEY_V2_BYTES && sealed[0] === SEALED_KEY_VERSION_2 && sealed[1] === SEALED_KEY_ALGORITHM_SPLIT && binding.mode === 'sse-kms';
     const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_V2_BYTES);
@@ -217,13 +253,31 @@ function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, bi
     decipher.final(); // GCM releases nothing more: it checks the tag
     if (!wellFormed) throw new UnsealError();
     const metadataKey = Buffer.from(keys.metadataKey);
-    return isSplit ? { objectKey, metadataKey, fromSplitSeal: true } : { objectKey, metadataKey };
+    return isSplit ? { objectKey, metadataKey, hasFormat2MetadataOnly: true } : { objectKey, metadataKey };
   } catch {
     objectKey?.fill(0);
     throw new UnsealError();
   } finally {
     keys.kek.fill(0);
     keys.metadataKey.fill(0);
+  }
+}
+
+/** Opens a version 3 seal (or, on zeros, anything else that reached it); any failure is UnsealError. */
+function openCustomerSeal(customerKey: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
+  const wellFormed = sealed.length === SEALED_KEY_V3_BYTES && sealed[0] === SEALED_KEY_VERSION_3 && sealed[1] === SEALED_KEY_ALGORITHM_XAES;
+  const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_V3_BYTES);
+  const head = material.subarray(0, 2 + XAES_NONCE_BYTES);
+  const tagAt = material.length - TAG_BYTES;
+  let both: Buffer | undefined;
+  try {
+    both = xaesDecrypt(customerKey, head.subarray(2), { ciphertext: material.subarray(head.length, tagAt), tag: material.subarray(tagAt) }, sealAad(head, binding));
+    if (!wellFormed) throw new UnsealError();
+    return { objectKey: Buffer.from(both.subarray(0, OBJECT_KEY_BYTES)), metadataKey: Buffer.from(both.subarray(OBJECT_KEY_BYTES)), hasFormat2MetadataOnly: true };
+  } catch {
+    throw new UnsealError();
+  } finally {
+    both?.fill(0);
   }
 }
 
@@ -235,10 +289,10 @@ export function derivePartKey(objectKey: Buffer, partNumber: number): Buffer {
 
 /**
  * Sealed metadata formats. 1: under HKDF(object key, "obscura metadata key v1"), written before
- * format 2 and still read, except under a version 2 seal (which never had it: a copy's format 1
- * metadata must not be put back beside it). 2: under the metadata key of the object's seal
- * (sealObjectKey, sealObjectKeyUnderDataKey), which saves every request that seals or opens
- * metadata one HKDF.
+ * format 2 and still read, except under a version 2 or 3 seal (which never had it: a copy's
+ * format 1 metadata must not be put back beside it). 2: under the metadata key of the object's seal
+ * (sealObjectKey, sealObjectKeyUnderDataKey, sealObjectKeyUnderCustomerKey), which saves every
+ * request that seals or opens metadata one HKDF.
  */
 const METADATA_V1 = 1;
 const METADATA_V2 = 2;
@@ -259,7 +313,7 @@ export function sealMetadata(metadataKey: Buffer, plaintext: Buffer, random: Ran
 export function unsealMetadata(keys: ObjectKeys, sealed: Buffer): Buffer {
   const version = sealed[0];
   if (sealed.length < METADATA_HEAD_BYTES + TAG_BYTES || (version !== METADATA_V1 && version !== METADATA_V2)) throw new UnsealError();
-  if (version === METADATA_V1 && keys.fromSplitSeal) throw new UnsealError();
+  if (version === METADATA_V1 && keys.hasFormat2MetadataOnly) throw new UnsealError();
   const key = version === METADATA_V1 ? hkdfBytes(keys.objectKey, NO_SALT, METADATA_KEY_INFO, 32) : keys.metadataKey;
   try {
     const head = sealed.subarray(0, METADATA_HEAD_BYTES);

@@ -9,6 +9,7 @@ import {
   generateObjectKey,
   secretKeyObject,
   sealObjectKey,
+  sealObjectKeyUnderCustomerKey,
   sealObjectKeyUnderDataKey,
   SPLIT_DATA_KEY_BYTES,
   unsealObjectKey,
@@ -108,7 +109,8 @@ export class SseService {
         return { sse: { mode, sealedObjectKey: sealed.toString('base64') }, metadataKey };
       }
       case 'sse-c': {
-        const { sealed, metadataKey } = sealObjectKey(request.customer.key, objectKey, binding('sse-c', identity));
+        // XAES-256-GCM under the customer key itself (sealed key version 3, docs/KEYS.md).
+        const { sealed, metadataKey } = sealObjectKeyUnderCustomerKey(request.customer.key, objectKey, binding('sse-c', identity));
         return { sse: { mode: 'sse-c', sealedObjectKey: sealed.toString('base64'), customerKeyMd5: request.customer.keyMd5 }, metadataKey };
       }
       case 'sse-kms': {

@@ -23,7 +23,7 @@ import { isSmallBlob, readCiphertext, writeCiphertext } from '../helpers/ciphert
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../helpers/clients.js';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
-import { unsealMetadata, unsealObjectKey } from '../../src/crypto/keys.js';
+import { sealObjectKey, unsealMetadata, unsealObjectKey } from '../../src/crypto/keys.js';
 import { sealMetadataFormatOne } from '../helpers/metadata-format-one.js';
 import { HEADER_BYTES, TAG_BYTES, DEFAULT_PACKAGE_BYTES } from '../../src/crypto/envelope.js';
 
@@ -223,20 +223,28 @@ describe('tamper detection', () => {
     assert.match(server.logs(), /integrity failure/);
   });
 
-  test('sealed metadata: format 1, as an earlier release wrote it, still reads and copies; format 2 metadata moved to a copy of its object does not open', async () => {
+  test('sealed metadata: format 1, as an earlier release wrote it (beside a version 1 seal), still reads and copies; format 2 metadata moved to a copy of its object, or format 1 beside a version 3 seal, does not open', async () => {
     const meta = { Metadata: { note: metaMarker }, ContentType: `text/${metaMarker}` };
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'format-1', Body: plaintext, ...ssec(customerKey), ...meta }));
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'format-2-copy', CopySource: `${bucket}/format-1`, ...copySsec(customerKey), ...ssec(customerKey) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'format-1-beside-v3', Body: plaintext, ...ssec(customerKey), ...meta }));
     await withStoppedServer(async (store) => {
       const record = (await store.getObject(bucket, 'format-1'))!;
       const sealedMeta = Buffer.from(record.sealedMeta, 'base64');
       assert.equal(sealedMeta[0], 2, 'written in format 2');
-      const keys = unsealObjectKey(customerKey, Buffer.from(record.sse.sealedObjectKey, 'base64'), { mode: 'sse-c', bucket, key: 'format-1', versionId: record.versionId });
+      const binding = { mode: 'sse-c' as const, bucket, key: 'format-1', versionId: record.versionId };
+      const keys = unsealObjectKey(customerKey, Buffer.from(record.sse.sealedObjectKey, 'base64'), binding);
       const json = unsealMetadata(keys, sealedMeta);
-      await store.putObject({ ...record, sealedMeta: sealMetadataFormatOne(keys.objectKey, json).toString('base64') });
+      // An earlier release: a version 1 seal (HKDF) and format 1 metadata.
+      const v1 = sealObjectKey(customerKey, keys.objectKey, binding).sealed;
+      await store.putObject({ ...record, sse: { ...record.sse, sealedObjectKey: v1.toString('base64') }, sealedMeta: sealMetadataFormatOne(keys.objectKey, json).toString('base64') });
       // The copy shares the object key, but not the seal its metadata key comes from.
       const copy = (await store.getObject(bucket, 'format-2-copy'))!;
       await store.putObject({ ...copy, sealedMeta: record.sealedMeta });
+      // Format 1 metadata was never written beside a version 3 seal.
+      const beside = (await store.getObject(bucket, 'format-1-beside-v3'))!;
+      const besideKeys = unsealObjectKey(customerKey, Buffer.from(beside.sse.sealedObjectKey, 'base64'), { ...binding, key: 'format-1-beside-v3', versionId: beside.versionId });
+      await store.putObject({ ...beside, sealedMeta: sealMetadataFormatOne(besideKeys.objectKey, unsealMetadata(besideKeys, Buffer.from(beside.sealedMeta, 'base64'))).toString('base64') });
     });
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'format-1', ...ssec(customerKey) }));
     assert.deepEqual(await bodyBytes(got.Body), plaintext);
@@ -247,5 +255,6 @@ describe('tamper detection', () => {
     assert.deepEqual(await bodyBytes(copied.Body), plaintext);
     assert.equal(copied.Metadata?.['note'], metaMarker, 'the copy reads the format 1 metadata and seals it again');
     await expectIntegrityFailure('format-2-copy', ssec(customerKey));
+    await expectIntegrityFailure('format-1-beside-v3', ssec(customerKey));
   });
 });

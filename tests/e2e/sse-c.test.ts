@@ -25,6 +25,9 @@ import { startTestServer, uniqueBucket, type TestServer } from '../helpers/serve
 import { loopbackLookup, obsClient, s3Client, type ObsClientInstance } from '../helpers/clients.js';
 import { signedRequest } from '../helpers/raw.js';
 import http from 'node:http';
+import { join } from 'node:path';
+import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
+import { sealMetadata, sealObjectKey, unsealMetadata, unsealObjectKey, type KeyBinding } from '../../src/crypto/keys.js';
 
 let server: TestServer;
 let s3: S3Client;
@@ -145,6 +148,55 @@ describe('SSE-C through the AWS SDK', () => {
     const across = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', Range: `bytes=${part1.length - 5}-${part1.length + 4}`, ...sseA }));
     assert.deepEqual(await bodyBytes(across.Body), expected.subarray(part1.length - 5, part1.length + 5));
     await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 400);
+  });
+
+  test('SSE-C seals as version 3 (XAES-256-GCM) on PUT, copy and multipart; an object an earlier release sealed (version 1, HKDF) still reads, ranges and copies, and a wrong key is 403 on both', async () => {
+    const bucket = await newBucket();
+    const data = randomBytes(70_000);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v3', Body: data, ...sseA }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v1', Body: data, ContentType: 'text/v1', Metadata: { era: 'v1' }, ...sseA }));
+    const init = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp', ...sseA }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: data, ...sseA }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    const store = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
+    try {
+      for (const key of ['v3', 'mp']) {
+        const sealed = Buffer.from((await store.getObject(bucket, key))!.sse.sealedObjectKey, 'base64');
+        assert.deepEqual([sealed.length, sealed[0], sealed[1]], [106, 3, 3], `${key}: version 3, algorithm 3 (XAES-256-GCM), 24-byte nonce, object key and metadata key`);
+      }
+      // The earlier release's record: the same object key sealed as version 1 (its format 2 metadata opens under the version 1 seal's metadata key only, so it is sealed again).
+      const record = (await store.getObject(bucket, 'v1'))!;
+      const binding: KeyBinding = { mode: 'sse-c', bucket, key: 'v1', versionId: record.versionId };
+      const keys = unsealObjectKey(keyA, Buffer.from(record.sse.sealedObjectKey, 'base64'), binding);
+      const v1 = sealObjectKey(keyA, keys.objectKey, binding);
+      assert.equal(v1.sealed[0], 1);
+      const sealedMeta = sealMetadata(v1.metadataKey, unsealMetadata(keys, Buffer.from(record.sealedMeta, 'base64')));
+      await store.putObject({ ...record, sse: { ...record.sse, sealedObjectKey: v1.sealed.toString('base64') }, sealedMeta: sealedMeta.toString('base64') });
+    } finally {
+      await store.close();
+    }
+    for (const key of ['v3', 'v1', 'mp']) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...sseA }));
+      assert.deepEqual(await bodyBytes(got.Body), data, key);
+      const ranged = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=65530-65600', ...sseA }));
+      assert.deepEqual(await bodyBytes(ranged.Body), data.subarray(65530, 65601), `${key} range`);
+      await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...sseB })), 403, 'AccessDenied');
+      await expectError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...sseB })), 403);
+      await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), 400, 'InvalidRequest');
+    }
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'v1', ...sseA }));
+    assert.equal(head.ContentType, 'text/v1');
+    assert.equal(head.Metadata?.['era'], 'v1');
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'v1-copy', CopySource: `${bucket}/v1`, ...copySseA, ...sseB }));
+    const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'v1-copy', ...sseB }));
+    assert.deepEqual(await bodyBytes(copy.Body), data);
+    assert.equal(copy.Metadata?.['era'], 'v1');
+    const check = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
+    try {
+      assert.equal(Buffer.from((await check.getObject(bucket, 'v1-copy'))!.sse.sealedObjectKey, 'base64')[0], 3, 'the copy is sealed as version 3');
+    } finally {
+      await check.close();
+    }
   });
 
   test('SSE-S3: AES256 accepted on PUT, Copy and Initiate, reported on PUT, GET and HEAD, ETag stays the MD5', async () => {

@@ -14,9 +14,11 @@ import {
   kekInfo,
   SEALED_KEY_BYTES,
   SEALED_KEY_V2_BYTES,
+  SEALED_KEY_V3_BYTES,
   secretKeyObject,
   sealMetadata,
   sealObjectKey,
+  sealObjectKeyUnderCustomerKey,
   sealObjectKeyUnderDataKey,
   unsealMetadata,
   unsealObjectKey,
@@ -46,10 +48,20 @@ interface SplitSealedVector {
   sealedHex: string;
 }
 
+interface CustomerSealedVector {
+  name: string;
+  customerKeyHex: string;
+  binding: KeyBinding;
+  randomHex: string[];
+  metadataKeyHex: string;
+  sealedHex: string;
+}
+
 const vectors = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto', 'keys.json'), 'utf8')) as {
   objectKeyHex: string;
   sealed: SealedVector[];
   sealedV2: { vectors: SplitSealedVector[] };
+  sealedV3: { vectors: CustomerSealedVector[] };
   mustFail: Array<{ name: string; wrappingSecretHex: string; binding: KeyBinding; sealedHex: string }>;
   partKeys: Array<{ partNumber: number; keyHex: string }>;
   sealedMetadata: { plaintext: string; randomHex: string[]; sealedHex: string };
@@ -147,6 +159,69 @@ test('a version 2 seal takes a 64-byte data key and the sse-kms mode only', () =
   for (const bytes of [32, 63, 65]) assert.throws(() => sealObjectKeyUnderDataKey(Buffer.alloc(bytes, 1), objectKey, binding), RangeError, `${bytes} bytes`);
   for (const mode of ['sse-c', 'sse-s3', 'none'] as const) assert.throws(() => sealObjectKeyUnderDataKey(Buffer.alloc(64, 1), objectKey, { ...binding, mode }), RangeError, mode);
   assert.throws(() => sealObjectKeyUnderDataKey(Buffer.alloc(64, 1), Buffer.alloc(16), binding), RangeError);
+});
+
+for (const v of vectors.sealedV3.vectors) {
+  test(`golden sealed key version 3 "${v.name}": reproduced byte for byte, opens with the customer key, and hands on the fresh metadata key sealed in it`, () => {
+    const customerKey = fromHex(v.customerKeyHex);
+    const made = sealObjectKeyUnderCustomerKey(customerKey, objectKey, v.binding, replay(v.randomHex));
+    assert.equal(made.sealed.toString('hex'), v.sealedHex);
+    assert.equal(v.sealedHex.length / 2, SEALED_KEY_V3_BYTES);
+    assert.equal(SEALED_KEY_V3_BYTES, 106);
+    assert.equal(made.metadataKey.toString('hex'), v.metadataKeyHex);
+    assert.equal(v.metadataKeyHex, v.randomHex[1], 'the metadata key is the second random draw, drawn for this seal');
+    const opened = unsealObjectKey(customerKey, fromHex(v.sealedHex), v.binding);
+    assert.ok(opened.objectKey.equals(objectKey));
+    assert.ok(opened.metadataKey.equals(made.metadataKey));
+    assert.equal(customerKey.toString('hex'), v.customerKeyHex, 'sealing and opening leave the customer key to its caller');
+    const metadata = sealMetadata(made.metadataKey, Buffer.from('{}'));
+    assert.equal(unsealMetadata(opened, metadata).toString(), '{}');
+    // Format 1 metadata was never written beside a version 3 seal: put there, it does not open.
+    assert.throws(() => unsealMetadata(opened, fromHex(vectors.sealedMetadata.sealedHex)), UnsealError);
+    // The same customer key still opens the version 1 seals written before version 3.
+    const v1 = vectors.sealed.find((s) => s.name === 'sse-c')!;
+    assert.equal(v1.wrappingSecretHex, v.customerKeyHex);
+    assert.ok(unsealObjectKey(customerKey, fromHex(v1.sealedHex), v1.binding).objectKey.equals(objectKey));
+  });
+}
+
+/** AES-256 of one block by CBC with `iv` (a single-block CBC encryption is AES(K, block ⊕ iv)). */
+function aesBlock(key: Buffer, block: Buffer, iv: Buffer = Buffer.alloc(16)): Buffer {
+  return createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false).update(block);
+}
+
+test('golden sealed keys version 3 re-derived from docs/KEYS.md and c2sp.org/XAES-256-GCM with node:crypto alone (CMAC as one-block CBC)', () => {
+  for (const v of vectors.sealedV3.vectors) {
+    const [nonce, metadataKey] = v.randomHex.map(fromHex) as [Buffer, Buffer];
+    const customerKey = fromHex(v.customerKeyHex);
+    // K1 = L·x in GF(2^128), L = AES(K, 0): as a 128-bit integer, doubled and reduced by 0x87.
+    const l = BigInt('0x' + aesBlock(customerKey, Buffer.alloc(16)).toString('hex'));
+    const doubled = (l << 1n) & ((1n << 128n) - 1n);
+    const k1 = Buffer.from((l >> 127n ? doubled ^ 0x87n : doubled).toString(16).padStart(32, '0'), 'hex');
+    const m = (counter: number): Buffer => Buffer.concat([Buffer.from([0, counter, 0x58, 0]), nonce.subarray(0, 12)]);
+    const kx = Buffer.concat([aesBlock(customerKey, m(1), k1), aesBlock(customerKey, m(2), k1)]);
+    const head = Buffer.concat([Buffer.from([3, 3]), nonce]);
+    const cipher = createCipheriv('aes-256-gcm', kx, nonce.subarray(12));
+    cipher.setAAD(Buffer.concat([head, fields([v.binding.mode]), fields([v.binding.bucket, v.binding.key, v.binding.versionId])]));
+    const sealed = Buffer.concat([head, cipher.update(Buffer.concat([objectKey, metadataKey])), cipher.final(), cipher.getAuthTag()]);
+    assert.equal(sealed.toString('hex'), v.sealedHex, v.name);
+  }
+});
+
+test('a version 3 seal takes a 32-byte customer key, a 32-byte object key and the sse-c mode only', () => {
+  const binding: KeyBinding = { mode: 'sse-c', bucket: 'b', key: 'k', versionId: 'v' };
+  for (const bytes of [0, 16, 31, 33, 64]) assert.throws(() => sealObjectKeyUnderCustomerKey(Buffer.alloc(bytes, 1), objectKey, binding), RangeError, `${bytes} bytes`);
+  for (const mode of ['sse-kms', 'sse-s3', 'none'] as const) assert.throws(() => sealObjectKeyUnderCustomerKey(Buffer.alloc(32, 1), objectKey, { ...binding, mode }), RangeError, mode);
+  assert.throws(() => sealObjectKeyUnderCustomerKey(Buffer.alloc(32, 1), Buffer.alloc(16), binding), RangeError);
+});
+
+test('version 3 seals of one object key under one customer key differ every time, and each hands on its own metadata key', () => {
+  const customerKey = Buffer.alloc(32, 3);
+  const binding: KeyBinding = { mode: 'sse-c', bucket: 'b', key: 'k', versionId: 'v' };
+  const seals = Array.from({ length: 20 }, () => sealObjectKeyUnderCustomerKey(customerKey, objectKey, binding));
+  assert.equal(new Set(seals.map((s) => s.sealed.toString('hex'))).size, 20);
+  assert.equal(new Set(seals.map((s) => s.metadataKey.toString('hex'))).size, 20);
+  for (const s of seals) assert.ok(unsealObjectKey(customerKey, s.sealed, binding).metadataKey.equals(s.metadataKey));
 });
 
 test('HKDF info stays under 1,024 bytes for a 1,024-byte object name; the AAD still binds the full name', () => {

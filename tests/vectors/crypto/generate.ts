@@ -11,7 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createEncryptStream } from '../../../src/crypto/envelope.js';
-import { customerKeyMd5, derivePartKey, kekInfo, sealMetadata, sealObjectKey, sealObjectKeyUnderDataKey, type KeyBinding } from '../../../src/crypto/keys.js';
+import { customerKeyMd5, derivePartKey, kekInfo, sealMetadata, sealObjectKey, sealObjectKeyUnderCustomerKey, sealObjectKeyUnderDataKey, type KeyBinding } from '../../../src/crypto/keys.js';
 import type { RandomSource } from '../../../src/crypto/random.js';
 import { wrapSecret } from '../../../src/crypto/wrap.js';
 import { sealMetadataFormatOne } from '../../helpers/metadata-format-one.js';
@@ -217,8 +217,19 @@ function keyVectors(): object {
   sealSplit('sse-kms, 64-byte data key', KMS_SPLIT_DATA_KEY, sseKms);
   sealSplit('sse-kms, 64-byte data key, 1,024-byte object name', KMS_SPLIT_DATA_KEY, { ...longName, mode: 'sse-kms' });
 
+  const sealedV3: object[] = [];
+  const sealXaes = (name: string, customerKey: Buffer, binding: KeyBinding): void => {
+    const { random, draws } = seededRandom(`sealed key v3 ${name}`);
+    const { sealed: bytes, metadataKey } = sealObjectKeyUnderCustomerKey(customerKey, OBJECT_KEY, binding, random);
+    sealedOf.set(name, bytes);
+    sealedV3.push({ name, customerKeyHex: hex(customerKey), binding, randomHex: draws, metadataKeyHex: hex(metadataKey), sealedHex: hex(bytes) });
+  };
+  sealXaes('sse-c, XAES-256-GCM', CUSTOMER_KEY, { mode: 'sse-c', ...OBJECT });
+  sealXaes('sse-c, XAES-256-GCM, 1,024-byte object name', CUSTOMER_KEY, longName);
+
   const c = sealedOf.get('sse-c')!;
   const v2 = sealedOf.get('sse-kms, 64-byte data key')!;
+  const v3 = sealedOf.get('sse-c, XAES-256-GCM')!;
   const s3 = sealedOf.get('sse-s3')!;
   const sseC: KeyBinding = { mode: 'sse-c', ...OBJECT };
   const sseS3: KeyBinding = { mode: 'sse-s3', ...OBJECT };
@@ -266,6 +277,27 @@ function keyVectors(): object {
     { name: 'v2: extended to 63 bytes', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: Buffer.concat([v2, Buffer.from([0])]) },
     { name: 'v1 seal made with a 64-byte data key as HKDF input (never written): a 64-byte data key opens version 2 only', secret: KMS_SPLIT_DATA_KEY, binding: sseKms, bytes: sealObjectKey(KMS_SPLIT_DATA_KEY, OBJECT_KEY, sseKms, seededRandom('sealed key v1 under a 64-byte data key').random).sealed },
     { name: 'v1 sealed key (a 32-byte data key) opened with a 64-byte data key that begins with it', secret: Buffer.concat([KMS_DATA_KEY, Buffer.alloc(32)]), binding: sseKms, bytes: sealedOf.get('sse-kms')! },
+    { name: 'v3: wrong customer key', secret: Buffer.alloc(32, 7), binding: sseC, bytes: v3 },
+    { name: 'v3: customer key with its last bit flipped', secret: flip(CUSTOMER_KEY, 31), binding: sseC, bytes: v3 },
+    { name: 'v3: another bucket', secret: CUSTOMER_KEY, binding: { ...sseC, bucket: 'photos2' }, bytes: v3 },
+    { name: 'v3: another object name', secret: CUSTOMER_KEY, binding: { ...sseC, key: 'albums/2026/dog.jpg' }, bytes: v3 },
+    { name: 'v3: another version', secret: CUSTOMER_KEY, binding: { ...sseC, versionId: 'v-0002' }, bytes: v3 },
+    { name: 'v3: bytes shifted between bucket and object name', secret: CUSTOMER_KEY, binding: { ...sseC, bucket: 'photosa', key: 'lbums/2026/cat.jpg' }, bytes: v3 },
+    { name: 'v3: long object name differing in its last byte', secret: CUSTOMER_KEY, binding: { ...longName, key: 'é'.repeat(511) + 'e' }, bytes: sealedOf.get('sse-c, XAES-256-GCM, 1,024-byte object name')! },
+    { name: 'v3: mode label sse-c relabelled sse-s3 (version 3 opens for sse-c only)', secret: CUSTOMER_KEY, binding: sseS3, bytes: v3 },
+    { name: 'v3: mode label sse-c relabelled sse-kms', secret: CUSTOMER_KEY, binding: sseKms, bytes: v3 },
+    { name: 'v3: version byte set to 1', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.concat([Buffer.from([1]), v3.subarray(1)]) },
+    { name: 'v3: version byte set to 2', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.concat([Buffer.from([2]), v3.subarray(1)]) },
+    { name: 'v3: algorithm byte set to 1', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.concat([v3.subarray(0, 1), Buffer.from([1]), v3.subarray(2)]) },
+    { name: "v3: nonce byte flipped in the half that derives the GCM key", secret: CUSTOMER_KEY, binding: sseC, bytes: flip(v3, 5) },
+    { name: "v3: nonce byte flipped in the half that is GCM's nonce", secret: CUSTOMER_KEY, binding: sseC, bytes: flip(v3, 20) },
+    { name: 'v3: sealed object key byte flipped', secret: CUSTOMER_KEY, binding: sseC, bytes: flip(v3, 30) },
+    { name: 'v3: sealed metadata key byte flipped', secret: CUSTOMER_KEY, binding: sseC, bytes: flip(v3, 70) },
+    { name: 'v3: tag byte flipped', secret: CUSTOMER_KEY, binding: sseC, bytes: flip(v3, 105) },
+    { name: 'v3: cut to 105 bytes', secret: CUSTOMER_KEY, binding: sseC, bytes: v3.subarray(0, 105) },
+    { name: 'v3: extended to 107 bytes', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.concat([v3, Buffer.from([0])]) },
+    { name: 'v3: the sealed object key and metadata key swapped', secret: CUSTOMER_KEY, binding: sseC, bytes: Buffer.concat([v3.subarray(0, 26), v3.subarray(58, 90), v3.subarray(26, 58), v3.subarray(90)]) },
+    { name: 'v3: opened with the customer key as a 64-byte secret padded with zeros', secret: Buffer.concat([CUSTOMER_KEY, Buffer.alloc(32)]), binding: sseC, bytes: v3 },
   ];
 
   const metadataPlain = '{"contentType":"image/jpeg","user":{"camera":"x100"}}';
@@ -278,13 +310,17 @@ function keyVectors(): object {
 
   return {
     about:
-      'Golden and must-fail vectors for sealed object keys versions 1 and 2, part keys, sealed metadata (formats 1 and 2) and wrapped secrets (docs/KEYS.md), ' +
+      'Golden and must-fail vectors for sealed object keys versions 1, 2 and 3, part keys, sealed metadata (formats 1 and 2) and wrapped secrets (docs/KEYS.md), ' +
       'written once by generate.ts. randomHex lists the random draws in order (sealed key: salt, then nonce).',
     objectKeyHex: hex(OBJECT_KEY),
     sealed,
     sealedV2: {
       about: 'Sealed object keys version 2 (SSE-KMS): the 64-byte data key\'s first half is the KEK, its second half the metadata key; no HKDF. randomHex: the nonce.',
       vectors: sealedV2,
+    },
+    sealedV3: {
+      about: 'Sealed object keys version 3 (SSE-C): XAES-256-GCM (c2sp.org/XAES-256-GCM) under the customer key, sealing the object key then a fresh metadata key; no HKDF. randomHex: the 24-byte nonce, then the metadata key.',
+      vectors: sealedV3,
     },
     mustFail: mustFail.map((m) => ({ name: m.name, wrappingSecretHex: hex(m.secret), binding: m.binding, sealedHex: hex(m.bytes) })),
     partKeys: [1, 2, 10000].map((n) => ({ partNumber: n, keyHex: hex(derivePartKey(OBJECT_KEY, n)) })),
