@@ -1,11 +1,12 @@
 /**
- * Key hierarchy (docs/KEYS.md): a random object key per object version, stored only sealed under a
- * key-encryption key (KEK) bound to the SSE mode, bucket, object name and version. The KEK is
- * derived by HKDF-SHA256 from the customer key or the service master key (and from a 32-byte KMS
- * data key in sealed keys of version 1); a version 2 seal takes a fresh 64-byte KMS data key whose
- * halves are the KEK and the metadata key; a version 3 seal (SSE-C) puts the object key and a fresh
- * metadata key under XAES-256-GCM with the customer key itself. Each seal also gives the key the
- * version's metadata is sealed under; part keys are derived from the object key. Pure; node:crypto only.
+ * Key hierarchy (docs/KEYS.md): a random object key per object version, stored only sealed and
+ * bound to the SSE mode, bucket, object name and version. Version 1 seals under a key-encryption
+ * key (KEK) derived by HKDF-SHA256 from the service master key (and, in objects written before
+ * versions 2 and 3, from the customer key or a 32-byte KMS data key); a version 2 seal takes a
+ * fresh 64-byte KMS data key whose halves are the KEK and the metadata key; a version 3 seal
+ * (SSE-C) puts the object key and a fresh metadata key under XAES-256-GCM with the customer key
+ * itself. Each seal also gives the key the version's metadata is sealed under; part keys are
+ * derived from the object key. Pure; node:crypto only.
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
@@ -132,7 +133,7 @@ function deriveSealKeys(wrappingSecret: KeyingSecret, salt: Buffer, binding: Key
 /**
  * An object version's keys, as a seal gives them: the object key (content, part keys) and the key
  * its metadata is sealed under (bound to the seal: version 1 by its HKDF, version 2 by being one
- * object's fresh data key).
+ * object's fresh data key, version 3 by being drawn for that seal and sealed in it).
  */
 export interface ObjectKeys {
   objectKey: Buffer;
@@ -185,7 +186,10 @@ export function sealObjectKeyUnderCustomerKey(customerKey: Buffer, objectKey: Bu
   const nonce = random(XAES_NONCE_BYTES);
   const metadataKey = random(OBJECT_KEY_BYTES);
   const head = Buffer.concat([Buffer.from([SEALED_KEY_VERSION_3, SEALED_KEY_ALGORITHM_XAES]), nonce]);
-  const both = Buffer.concat([objectKey, metadataKey]);
+  // Its own memory, not Node's shared Buffer pool (as random.ts draws keys): it is wiped below.
+  const both = Buffer.allocUnsafeSlow(2 * OBJECT_KEY_BYTES);
+  objectKey.copy(both, 0);
+  metadataKey.copy(both, OBJECT_KEY_BYTES);
   try {
     const { ciphertext, tag } = xaesEncrypt(customerKey, nonce, both, sealAad(head, binding));
     return { sealed: Buffer.concat([head, ciphertext, tag]), metadataKey };
@@ -263,7 +267,11 @@ function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, bi
   }
 }
 
-/** Opens a version 3 seal (or, on zeros, anything else that reached it); any failure is UnsealError. */
+/**
+ * Opens a version 3 seal (or, on zeros, anything else that reached it); any failure is UnsealError.
+ * The two keys are views of GCM's own 64-byte output (not copies into Node's shared Buffer pool);
+ * wipeKeys zeroes both.
+ */
 function openCustomerSeal(customerKey: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
   const wellFormed = sealed.length === SEALED_KEY_V3_BYTES && sealed[0] === SEALED_KEY_VERSION_3 && sealed[1] === SEALED_KEY_ALGORITHM_XAES;
   const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_V3_BYTES);
@@ -273,11 +281,10 @@ function openCustomerSeal(customerKey: KeyingSecret, sealed: Buffer, binding: Ke
   try {
     both = xaesDecrypt(customerKey, head.subarray(2), { ciphertext: material.subarray(head.length, tagAt), tag: material.subarray(tagAt) }, sealAad(head, binding));
     if (!wellFormed) throw new UnsealError();
-    return { objectKey: Buffer.from(both.subarray(0, OBJECT_KEY_BYTES)), metadataKey: Buffer.from(both.subarray(OBJECT_KEY_BYTES)), hasFormat2MetadataOnly: true };
+    return { objectKey: both.subarray(0, OBJECT_KEY_BYTES), metadataKey: both.subarray(OBJECT_KEY_BYTES), hasFormat2MetadataOnly: true };
   } catch {
-    throw new UnsealError();
-  } finally {
     both?.fill(0);
+    throw new UnsealError();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * XAES-256-GCM (c2sp.org/XAES-256-GCM): AES-256-GCM under a key derived per message from a 256-bit
- * key and the first half of a 192-bit nonce, so random nonces are safe for any number of messages
- * under one key. The derivation is NIST SP 800-108r1's counter-mode KDF with CMAC-AES-256, label
+ * key and the first half of a 192-bit nonce, so random nonces are safe under one key for 2⁸⁰
+ * messages at a collision risk of 2⁻³² (the specification's bound). The derivation is NIST SP 800-108r1's counter-mode KDF with CMAC-AES-256, label
  * "X", the nonce's first 12 bytes as context and a 16-bit counter: two one-block CMACs, computed
  * here as the specification's end-to-end algorithm gives them, with node:crypto's AES-256 on single
  * blocks (ECB, no padding). The GCM itself is node:crypto's. Pure; no state kept between calls.

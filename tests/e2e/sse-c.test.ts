@@ -26,6 +26,7 @@ import { loopbackLookup, obsClient, s3Client, type ObsClientInstance } from '../
 import { signedRequest } from '../helpers/raw.js';
 import http from 'node:http';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
 import { sealMetadata, sealObjectKey, unsealMetadata, unsealObjectKey, type KeyBinding } from '../../src/crypto/keys.js';
 
@@ -150,7 +151,7 @@ describe('SSE-C through the AWS SDK', () => {
     await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 400);
   });
 
-  test('SSE-C seals as version 3 (XAES-256-GCM) on PUT, copy and multipart; an object an earlier release sealed (version 1, HKDF) still reads, ranges and copies, and a wrong key is 403 on both', async () => {
+  test('SSE-C seals as version 3 (XAES-256-GCM) on PUT, copy and multipart; an object or a multipart upload an earlier release sealed (version 1, HKDF) still reads, ranges, copies, takes parts and completes, and a wrong key is 403 on both', async () => {
     const bucket = await newBucket();
     const data = randomBytes(70_000);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v3', Body: data, ...sseA }));
@@ -158,6 +159,8 @@ describe('SSE-C through the AWS SDK', () => {
     const init = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp', ...sseA }));
     const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: data, ...sseA }));
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp', UploadId: init.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    // An upload in flight across the upgrade: initiated (here: sealed again below) as an earlier release sealed it.
+    const inFlight = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp-v1', ...sseA }));
     const store = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
     try {
       for (const key of ['v3', 'mp']) {
@@ -172,9 +175,31 @@ describe('SSE-C through the AWS SDK', () => {
       assert.equal(v1.sealed[0], 1);
       const sealedMeta = sealMetadata(v1.metadataKey, unsealMetadata(keys, Buffer.from(record.sealedMeta, 'base64')));
       await store.putObject({ ...record, sse: { ...record.sse, sealedObjectKey: v1.sealed.toString('base64') }, sealedMeta: sealedMeta.toString('base64') });
+
+      const upload = (await store.getUpload(inFlight.UploadId!))!;
+      const uploadBinding: KeyBinding = { mode: 'sse-c', bucket, key: 'mp-v1', versionId: upload.versionId };
+      const uploadKeys = unsealObjectKey(keyA, Buffer.from(upload.sse.sealedObjectKey, 'base64'), uploadBinding);
+      const uploadV1 = sealObjectKey(keyA, uploadKeys.objectKey, uploadBinding);
+      const uploadMeta = sealMetadata(uploadV1.metadataKey, unsealMetadata(uploadKeys, Buffer.from(upload.sealedMeta, 'base64')));
+      const db = new Database(join(server.dataDir, 'metadata.sqlite'));
+      try {
+        const doc = { ...upload, sse: { ...upload.sse, sealedObjectKey: uploadV1.sealed.toString('base64') }, sealedMeta: uploadMeta.toString('base64') };
+        assert.equal(db.prepare('UPDATE uploads SET doc = ? WHERE upload_id = ?').run(JSON.stringify(doc), inFlight.UploadId).changes, 1);
+      } finally {
+        db.close();
+      }
     } finally {
       await store.close();
     }
+    // The version 1 upload takes a part and a part copied from the version 1 object, and completes.
+    const first = randomBytes(5 * 1024 * 1024);
+    await expectError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp-v1', UploadId: inFlight.UploadId, PartNumber: 1, Body: first, ...sseB })), 403, 'AccessDenied');
+    const p1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp-v1', UploadId: inFlight.UploadId, PartNumber: 1, Body: first, ...sseA }));
+    const p2 = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp-v1', UploadId: inFlight.UploadId, PartNumber: 2, CopySource: `${bucket}/v1`, ...copySseA, ...sseA }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp-v1', UploadId: inFlight.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] } }));
+    const whole = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp-v1', ...sseA }));
+    assert.deepEqual(await bodyBytes(whole.Body), Buffer.concat([first, data]));
+    await expectError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp-v1', ...sseB })), 403, 'AccessDenied');
     for (const key of ['v3', 'v1', 'mp']) {
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...sseA }));
       assert.deepEqual(await bodyBytes(got.Body), data, key);
@@ -194,6 +219,7 @@ describe('SSE-C through the AWS SDK', () => {
     const check = new SqliteMetadataStore(join(server.dataDir, 'metadata.sqlite'));
     try {
       assert.equal(Buffer.from((await check.getObject(bucket, 'v1-copy'))!.sse.sealedObjectKey, 'base64')[0], 3, 'the copy is sealed as version 3');
+      assert.equal(Buffer.from((await check.getObject(bucket, 'mp-v1'))!.sse.sealedObjectKey, 'base64')[0], 1, 'a completed upload keeps the seal it was initiated with');
     } finally {
       await check.close();
     }

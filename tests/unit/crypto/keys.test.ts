@@ -3,9 +3,10 @@
  * stored vectors in tests/vectors/crypto/keys.json: golden values, one sealed key re-derived from
  * the document with node:crypto alone, and must-fail cases that all end in the same UnsealError.
  */
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, hkdfSync } from 'node:crypto';
+import crypto, { createCipheriv, createHash, hkdfSync } from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -222,6 +223,66 @@ test('version 3 seals of one object key under one customer key differ every time
   assert.equal(new Set(seals.map((s) => s.sealed.toString('hex'))).size, 20);
   assert.equal(new Set(seals.map((s) => s.metadataKey.toString('hex'))).size, 20);
   for (const s of seals) assert.ok(unsealObjectKey(customerKey, s.sealed, binding).metadataKey.equals(s.metadataKey));
+});
+
+/**
+ * Counts the node:crypto calls `fn` makes that tell the versions apart: XAES's AES-256 block
+ * derivation (version 3), HKDF (version 1) and GCM deciphers (every version). The named imports of
+ * src/crypto see the counting functions through syncBuiltinESMExports.
+ */
+function cryptoCalls(fn: () => void): { xaes: number; hkdf: number; gcm: number } {
+  const calls = { xaes: 0, hkdf: 0, gcm: 0 };
+  const { createCipheriv: cipher, createDecipheriv: decipher, hkdfSync: hkdf } = crypto;
+  mock.method(crypto, 'createCipheriv', (...args: Parameters<typeof cipher>) => {
+    if (args[0] === 'aes-256-ecb') calls.xaes++;
+    return cipher(...args);
+  });
+  mock.method(crypto, 'createDecipheriv', (...args: Parameters<typeof decipher>) => {
+    if (args[0] === 'aes-256-gcm') calls.gcm++;
+    return decipher(...args);
+  });
+  mock.method(crypto, 'hkdfSync', (...args: Parameters<typeof hkdf>) => {
+    calls.hkdf++;
+    return hkdf(...args);
+  });
+  syncBuiltinESMExports();
+  try {
+    fn();
+  } finally {
+    mock.restoreAll();
+    syncBuiltinESMExports();
+  }
+  return calls;
+}
+
+test('which version a sealed value opens as: for sse-c the first byte (1: version 1, anything else version 3, malformed ones through XAES and GCM on zeros); version 3 never for another mode', () => {
+  const v3 = vectors.sealedV3.vectors[0]!;
+  const v1 = vectors.sealed.find((v) => v.name === 'sse-c')!;
+  const split = vectors.sealedV2.vectors[0]!;
+  const customerKey = fromHex(v3.customerKeyHex);
+  const sealed = fromHex(v3.sealedHex);
+  const fails = (secret: Buffer, bytes: Buffer, binding: KeyBinding) => cryptoCalls(() => assert.throws(() => unsealObjectKey(secret, bytes, binding), UnsealError));
+  const opens = cryptoCalls(() => assert.ok(unsealObjectKey(customerKey, sealed, v3.binding).objectKey.equals(objectKey)));
+  assert.deepEqual(opens, { xaes: 1, hkdf: 0, gcm: 1 }, 'a version 3 seal');
+  const asVersion3 = { xaes: 1, hkdf: 0, gcm: 1 };
+  assert.deepEqual(fails(Buffer.alloc(32, 7), sealed, v3.binding), asVersion3, 'a wrong customer key');
+  for (const [name, bytes] of [
+    ['empty', Buffer.alloc(0)],
+    ['cut to 105 bytes', sealed.subarray(0, 105)],
+    ['extended to 107 bytes', Buffer.concat([sealed, Buffer.alloc(1)])],
+    ['first byte 0', Buffer.concat([Buffer.from([0]), sealed.subarray(1)])],
+    ['first byte 0x81', Buffer.concat([Buffer.from([0x81]), sealed.subarray(1)])],
+    ['algorithm byte 1', Buffer.concat([sealed.subarray(0, 1), Buffer.from([1]), sealed.subarray(2)])],
+    ['a version 2 value', fromHex(split.sealedHex)],
+  ] as const) {
+    assert.deepEqual(fails(customerKey, bytes, v3.binding), asVersion3, `sse-c, ${name}: the same calls as a wrong key`);
+  }
+  assert.deepEqual(cryptoCalls(() => assert.ok(unsealObjectKey(customerKey, fromHex(v1.sealedHex), v1.binding).objectKey.equals(objectKey))), { xaes: 0, hkdf: 1, gcm: 1 }, 'a version 1 seal, sse-c');
+  assert.deepEqual(fails(customerKey, Buffer.concat([Buffer.from([1]), sealed.subarray(1)]), v3.binding), { xaes: 0, hkdf: 1, gcm: 1 }, 'first byte 1: version 1, malformed');
+  for (const mode of ['sse-s3', 'none', 'sse-kms'] as const) {
+    assert.deepEqual(fails(customerKey, sealed, { ...v3.binding, mode }), { xaes: 0, hkdf: 1, gcm: 1 }, `a version 3 value under ${mode}: version 1, malformed`);
+  }
+  assert.deepEqual(fails(fromHex(split.dataKeyHex), sealed, { ...v3.binding, mode: 'sse-kms' }), { xaes: 0, hkdf: 0, gcm: 1 }, 'a version 3 value under a 64-byte data key: version 2, malformed');
 });
 
 test('HKDF info stays under 1,024 bytes for a 1,024-byte object name; the AAD still binds the full name', () => {

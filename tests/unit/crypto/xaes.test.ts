@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createCipheriv, createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveXaesKey, XAES_NONCE_BYTES, xaesDecrypt, xaesEncrypt, type XaesSealed } from '../../../src/crypto/xaes.js';
 import { repoRoot as root } from '../../helpers/server.js';
@@ -15,7 +15,12 @@ interface XaesVector {
   name: string;
   keyHex: string;
   nonce: string;
+  lHex: string;
+  k1Hex: string;
+  m1Hex: string;
+  m2Hex: string;
   derivedKeyHex: string;
+  derivedNonceHex: string;
   plaintext: string;
   aad: string;
   ciphertextHex: string;
@@ -42,6 +47,33 @@ for (const v of spec.vectors) {
     assert.equal(key.toString('hex'), v.keyHex, 'the key is left as it was');
   });
 }
+
+test("XAES-256-GCM specification vectors' intermediate values (L, K1, M1, M2, the GCM nonce), re-derived with node:crypto's AES-256-CBC (CMAC of one block)", () => {
+  for (const v of spec.vectors) {
+    const key = Buffer.from(v.keyHex, 'hex');
+    const nonce = Buffer.from(v.nonce);
+    const aes = (block: Buffer, iv = Buffer.alloc(16)): Buffer => createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false).update(block);
+    const l = aes(Buffer.alloc(16));
+    assert.equal(l.toString('hex'), v.lHex, v.name);
+    const big = BigInt('0x' + v.lHex);
+    const doubled = (big << 1n) & ((1n << 128n) - 1n);
+    const k1 = Buffer.from((big >> 127n ? doubled ^ 0x87n : doubled).toString(16).padStart(32, '0'), 'hex');
+    assert.equal(k1.toString('hex'), v.k1Hex, v.name);
+    const m = (counter: number): Buffer => Buffer.concat([Buffer.from([0, counter, 0x58, 0]), nonce.subarray(0, 12)]);
+    assert.equal(m(1).toString('hex'), v.m1Hex, v.name);
+    assert.equal(m(2).toString('hex'), v.m2Hex, v.name);
+    assert.equal(Buffer.concat([aes(m(1), k1), aes(m(2), k1)]).toString('hex'), v.derivedKeyHex, v.name);
+    assert.equal(nonce.subarray(12).toString('hex'), v.derivedNonceHex, v.name);
+  }
+});
+
+test('AES-256-ECB (the raw block cipher) is used by src/crypto/xaes.ts alone, for its one-block CMACs', () => {
+  const dir = join(root, 'src');
+  const users = (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => /-ecb\b/i.test(readFileSync(join(dir, f), 'utf8')));
+  assert.deepEqual(users.map((f) => f.replaceAll('\\', '/')), ['crypto/xaes.ts']);
+});
 
 test('XAES-256-GCM specification: 10,000 accumulated randomized iterations hash as published', () => {
   const { rngStartHex, iterations, hashHex } = spec.accumulated;
