@@ -177,7 +177,7 @@ export function sealObjectKeyUnderDataKey(dataKey: Buffer, objectKey: Buffer, bi
 /**
  * Seals an object key, with a fresh random metadata key, under the customer key (version 3, SSE-C
  * only): XAES-256-GCM, whose 24-byte random nonce derives a GCM key of its own for every seal, so
- * one customer key may seal any number of objects. No HKDF: the binding is in the associated data.
+ * one customer key may seal 2⁸⁰ objects. No HKDF: the binding is in the associated data.
  */
 export function sealObjectKeyUnderCustomerKey(customerKey: Buffer, objectKey: Buffer, binding: KeyBinding, random: RandomSource = systemRandom): { sealed: Buffer; metadataKey: Buffer } {
   if (objectKey.length !== OBJECT_KEY_BYTES) throw new RangeError('object key must be 32 bytes');

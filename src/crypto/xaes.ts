@@ -1,16 +1,16 @@
 /**
  * XAES-256-GCM (c2sp.org/XAES-256-GCM): AES-256-GCM under a key derived per message from a 256-bit
  * key and the first half of a 192-bit nonce, so random nonces are safe under one key for 2⁸⁰
- * messages at a collision risk of 2⁻³² (the specification's bound). The derivation is NIST SP 800-108r1's counter-mode KDF with CMAC-AES-256, label
- * "X", the nonce's first 12 bytes as context and a 16-bit counter: two one-block CMACs, computed
- * here as the specification's end-to-end algorithm gives them, with node:crypto's AES-256 on single
- * blocks (ECB, no padding). The GCM itself is node:crypto's. Pure; no state kept between calls.
+ * messages at a collision risk of 2⁻³² (the specification's bound). The derivation is NIST SP
+ * 800-108r1's counter-mode KDF with CMAC-AES-256, label "X", the nonce's first 12 bytes as context
+ * and a 16-bit counter: two one-block CMACs, computed here as the specification's end-to-end
+ * algorithm gives them, with node:crypto's AES-256 on single blocks (ECB, no padding). The GCM
+ * itself is node:crypto's. Pure; no state kept between calls.
  */
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 
-export const XAES_KEY_BYTES = 32;
 export const XAES_NONCE_BYTES = 24;
-export const XAES_TAG_BYTES = 16;
+const TAG_BYTES = 16;
 const BLOCK_BYTES = 16;
 /** The KDF's label, the ASCII letter X. */
 const LABEL = 0x58;
@@ -75,7 +75,7 @@ export function xaesDecrypt(key: Buffer | KeyObject, nonce: Buffer, sealed: Xaes
   let plaintext: Buffer | undefined;
   try {
     // A 16-byte tag only: without authTagLength, node:crypto would check a shorter one against the tag's first bytes.
-    const decipher = createDecipheriv('aes-256-gcm', derived, nonce.subarray(12), { authTagLength: XAES_TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', derived, nonce.subarray(12), { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.tag);
     plaintext = decipher.update(sealed.ciphertext);
