@@ -347,7 +347,7 @@ export function createEnvelopeOpener(contentKey: Buffer, options: { plainBytes: 
 
   const open = (sealed: Buffer, out: Buffer[]): void => {
     const index = counter;
-    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(parsed!.noncePrefix, index, index === finalIndex));
+    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(parsed!.noncePrefix, index, index === finalIndex), { authTagLength: TAG_BYTES });
     decipher.setAAD(header);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     let plain: Buffer;

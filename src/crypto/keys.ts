@@ -250,7 +250,7 @@ export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, bi
 function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, binding: KeyBinding, wellFormed: boolean, isSplit: boolean): ObjectKeys {
   let objectKey: Buffer | undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.kek, nonce);
+    const decipher = createDecipheriv('aes-256-gcm', keys.kek, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(sealAad(head, binding));
     decipher.setAuthTag(rest.subarray(OBJECT_KEY_BYTES));
     objectKey = decipher.update(rest.subarray(0, OBJECT_KEY_BYTES));
@@ -324,7 +324,7 @@ export function unsealMetadata(keys: ObjectKeys, sealed: Buffer): Buffer {
   const key = version === METADATA_V1 ? hkdfBytes(keys.objectKey, NO_SALT, METADATA_KEY_INFO, 32) : keys.metadataKey;
   try {
     const head = sealed.subarray(0, METADATA_HEAD_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, METADATA_HEAD_BYTES));
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, METADATA_HEAD_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(head);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     return Buffer.concat([decipher.update(sealed.subarray(head.length, sealed.length - TAG_BYTES)), decipher.final()]);

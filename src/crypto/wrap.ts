@@ -53,7 +53,7 @@ export function unwrapWithKey(key: Buffer, wrapped: Buffer, aad: Buffer): Buffer
   if (wrapped.length < NONCE_BYTES + TAG_BYTES) throw new UnsealError();
   let plaintext: Buffer | undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, NONCE_BYTES));
+    const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(wrapped.subarray(wrapped.length - TAG_BYTES));
     plaintext = decipher.update(wrapped.subarray(NONCE_BYTES, wrapped.length - TAG_BYTES));
