@@ -4,7 +4,8 @@
  * package counter and a final-package flag, with the header as associated data. Pure: streams
  * over Buffers, node:crypto only, no I/O.
  */
-import { createCipheriv, createDecipheriv, type CipherGCM } from 'node:crypto';
+import { createCipheriv, type CipherGCM } from 'node:crypto';
+import { gcmDecrypt } from './gcm.js';
 import { Transform, type TransformCallback } from 'node:stream';
 import { systemRandom, type RandomSource } from './random.js';
 
@@ -347,13 +348,10 @@ export function createEnvelopeOpener(contentKey: Buffer, options: { plainBytes: 
 
   const open = (sealed: Buffer, out: Buffer[]): void => {
     const index = counter;
-    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(parsed!.noncePrefix, index, index === finalIndex), { authTagLength: TAG_BYTES });
-    decipher.setAAD(header);
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    const tagAt = sealed.length - TAG_BYTES;
     let plain: Buffer;
     try {
-      plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
-      decipher.final();
+      plain = gcmDecrypt(key, nonceFor(parsed!.noncePrefix, index, index === finalIndex), { ciphertext: sealed.subarray(0, tagAt), tag: sealed.subarray(tagAt) }, header);
     } catch {
       throw new IntegrityError();
     }

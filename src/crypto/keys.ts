@@ -8,7 +8,8 @@
  * itself. Each seal also gives the key the version's metadata is sealed under; part keys are
  * derived from the object key. Pure; node:crypto only.
  */
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { GCM_TAG_BYTES as TAG_BYTES, gcmDecrypt, gcmEncrypt } from './gcm.js';
 import { systemRandom, type RandomSource } from './random.js';
 import { XAES_NONCE_BYTES, xaesDecrypt, xaesEncrypt } from './xaes.js';
 
@@ -31,7 +32,6 @@ export const OBJECT_KEY_BYTES = 32;
 export const SPLIT_DATA_KEY_BYTES = 64;
 const SALT_BYTES = 32;
 const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 /** Version 1: version(1) algorithm(1) salt(32) nonce(12) ciphertext(32) tag(16) = 94 bytes. */
 export const SEALED_KEY_BYTES = 2 + SALT_BYTES + NONCE_BYTES + OBJECT_KEY_BYTES + TAG_BYTES;
 /** Version 2: version(1) algorithm(1) nonce(12) ciphertext(32) tag(16) = 62 bytes. */
@@ -209,10 +209,8 @@ function splitDataKey(dataKey: Buffer): SealKeys {
 /** GCM under the seal's KEK, the head and binding as associated data; wipes `keys`, returns a copy of the metadata key. */
 function sealUnder(keys: SealKeys, head: Buffer, nonce: Buffer, objectKey: Buffer, binding: KeyBinding): { sealed: Buffer; metadataKey: Buffer } {
   try {
-    const cipher = createCipheriv('aes-256-gcm', keys.kek, nonce);
-    cipher.setAAD(sealAad(head, binding));
-    const body = Buffer.concat([cipher.update(objectKey), cipher.final()]);
-    return { sealed: Buffer.concat([head, body, cipher.getAuthTag()]), metadataKey: Buffer.from(keys.metadataKey) };
+    const { ciphertext, tag } = gcmEncrypt(keys.kek, nonce, objectKey, sealAad(head, binding));
+    return { sealed: Buffer.concat([head, ciphertext, tag]), metadataKey: Buffer.from(keys.metadataKey) };
   } finally {
     keys.kek.fill(0);
     keys.metadataKey.fill(0);
@@ -234,27 +232,30 @@ function isSplitDataKey(wrappingSecret: KeyingSecret): boolean {
 export function unsealObjectKey(wrappingSecret: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
   if (binding.mode === 'sse-c' && sealed[0] !== SEALED_KEY_VERSION) return openCustomerSeal(wrappingSecret, sealed, binding);
   if (isSplitDataKey(wrappingSecret)) {
-    const wellFormed = sealed.length === SEALED_KEY_V2_BYTES && sealed[0] === SEALED_KEY_VERSION_2 && sealed[1] === SEALED_KEY_ALGORITHM_SPLIT && binding.mode === 'sse-kms';
-    const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_V2_BYTES);
+    const { material, wellFormed } = shapedAs(sealed, SEALED_KEY_V2_BYTES, SEALED_KEY_VERSION_2, SEALED_KEY_ALGORITHM_SPLIT, binding.mode === 'sse-kms');
     const head = material.subarray(0, 2 + NONCE_BYTES);
     return openUnder(splitDataKey(wrappingSecret as Buffer), head, head.subarray(2), material.subarray(head.length), binding, wellFormed, true);
   }
-  const wellFormed = sealed.length === SEALED_KEY_BYTES && sealed[0] === SEALED_KEY_VERSION && sealed[1] === SEALED_KEY_ALGORITHM;
-  const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_BYTES);
+  const { material, wellFormed } = shapedAs(sealed, SEALED_KEY_BYTES, SEALED_KEY_VERSION, SEALED_KEY_ALGORITHM);
   const head = material.subarray(0, 2 + SALT_BYTES + NONCE_BYTES);
   const salt = material.subarray(2, 2 + SALT_BYTES);
   return openUnder(deriveSealKeys(wrappingSecret, salt, binding), head, head.subarray(2 + SALT_BYTES), material.subarray(head.length), binding, wellFormed, false);
+}
+
+/**
+ * `sealed` when it has a version's shape (its length, version and algorithm bytes, and `fits`),
+ * else zeros of that length: a malformed value then takes the same path as a wrong key.
+ */
+function shapedAs(sealed: Buffer, bytes: number, version: number, algorithm: number, fits = true): { material: Buffer; wellFormed: boolean } {
+  const wellFormed = fits && sealed.length === bytes && sealed[0] === version && sealed[1] === algorithm;
+  return { material: wellFormed ? sealed : Buffer.alloc(bytes), wellFormed };
 }
 
 /** Opens `rest` (the sealed object key, then its tag) under the seal's KEK; wipes `keys`; any failure is UnsealError. */
 function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, binding: KeyBinding, wellFormed: boolean, isSplit: boolean): ObjectKeys {
   let objectKey: Buffer | undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.kek, nonce, { authTagLength: TAG_BYTES });
-    decipher.setAAD(sealAad(head, binding));
-    decipher.setAuthTag(rest.subarray(OBJECT_KEY_BYTES));
-    objectKey = decipher.update(rest.subarray(0, OBJECT_KEY_BYTES));
-    decipher.final(); // GCM releases nothing more: it checks the tag
+    objectKey = gcmDecrypt(keys.kek, nonce, { ciphertext: rest.subarray(0, OBJECT_KEY_BYTES), tag: rest.subarray(OBJECT_KEY_BYTES) }, sealAad(head, binding));
     if (!wellFormed) throw new UnsealError();
     const metadataKey = Buffer.from(keys.metadataKey);
     return isSplit ? { objectKey, metadataKey, hasFormat2MetadataOnly: true } : { objectKey, metadataKey };
@@ -273,8 +274,7 @@ function openUnder(keys: SealKeys, head: Buffer, nonce: Buffer, rest: Buffer, bi
  * wipeKeys zeroes both.
  */
 function openCustomerSeal(customerKey: KeyingSecret, sealed: Buffer, binding: KeyBinding): ObjectKeys {
-  const wellFormed = sealed.length === SEALED_KEY_V3_BYTES && sealed[0] === SEALED_KEY_VERSION_3 && sealed[1] === SEALED_KEY_ALGORITHM_XAES;
-  const material = wellFormed ? sealed : Buffer.alloc(SEALED_KEY_V3_BYTES);
+  const { material, wellFormed } = shapedAs(sealed, SEALED_KEY_V3_BYTES, SEALED_KEY_VERSION_3, SEALED_KEY_ALGORITHM_XAES);
   const head = material.subarray(0, 2 + XAES_NONCE_BYTES);
   const tagAt = material.length - TAG_BYTES;
   let both: Buffer | undefined;
@@ -310,10 +310,8 @@ const METADATA_HEAD_BYTES = 1 + NONCE_BYTES;
 export function sealMetadata(metadataKey: Buffer, plaintext: Buffer, random: RandomSource = systemRandom): Buffer {
   const nonce = random(NONCE_BYTES);
   const head = Buffer.concat([Buffer.from([METADATA_V2]), nonce]);
-  const cipher = createCipheriv('aes-256-gcm', metadataKey, nonce);
-  cipher.setAAD(head);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([head, body, cipher.getAuthTag()]);
+  const { ciphertext, tag } = gcmEncrypt(metadataKey, nonce, plaintext, head);
+  return Buffer.concat([head, ciphertext, tag]);
 }
 
 /** Opens sealed metadata of either format with the keys its object's seal opened to. Any failure is UnsealError. */
@@ -322,12 +320,10 @@ export function unsealMetadata(keys: ObjectKeys, sealed: Buffer): Buffer {
   if (sealed.length < METADATA_HEAD_BYTES + TAG_BYTES || (version !== METADATA_V1 && version !== METADATA_V2)) throw new UnsealError();
   if (version === METADATA_V1 && keys.hasFormat2MetadataOnly) throw new UnsealError();
   const key = version === METADATA_V1 ? hkdfBytes(keys.objectKey, NO_SALT, METADATA_KEY_INFO, 32) : keys.metadataKey;
+  const tagAt = sealed.length - TAG_BYTES;
   try {
     const head = sealed.subarray(0, METADATA_HEAD_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, METADATA_HEAD_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(head);
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(sealed.subarray(head.length, sealed.length - TAG_BYTES)), decipher.final()]);
+    return gcmDecrypt(key, head.subarray(1), { ciphertext: sealed.subarray(head.length, tagAt), tag: sealed.subarray(tagAt) }, head);
   } catch {
     throw new UnsealError();
   } finally {

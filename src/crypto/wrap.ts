@@ -3,12 +3,12 @@
  * key derived by HKDF-SHA256 from a wrapping secret with a purpose label, with caller-supplied
  * associated data. Pure; node:crypto only; randomness is a parameter.
  */
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
+import { GCM_TAG_BYTES as TAG_BYTES, gcmDecrypt, gcmEncrypt } from './gcm.js';
 import { systemRandom, type RandomSource } from './random.js';
 import { UnsealError } from './keys.js';
 
 const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
  * The AES-256 key that wrapSecret derives from `secret` for `label`. A caller that wraps many
@@ -42,25 +42,17 @@ export function unwrapSecret(secret: Buffer, label: string, wrapped: Buffer, aad
 /** wrapSecret with the key deriveWrappingKey gave. */
 export function wrapWithKey(key: Buffer, plaintext: Buffer, aad: Buffer, random: RandomSource = systemRandom): Buffer {
   const nonce = random(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+  const { ciphertext, tag } = gcmEncrypt(key, nonce, plaintext, aad);
+  return Buffer.concat([nonce, ciphertext, tag]);
 }
 
 /** unwrapSecret with the key deriveWrappingKey gave; any failure is UnsealError. */
 export function unwrapWithKey(key: Buffer, wrapped: Buffer, aad: Buffer): Buffer {
   if (wrapped.length < NONCE_BYTES + TAG_BYTES) throw new UnsealError();
-  let plaintext: Buffer | undefined;
+  const tagAt = wrapped.length - TAG_BYTES;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(aad);
-    decipher.setAuthTag(wrapped.subarray(wrapped.length - TAG_BYTES));
-    plaintext = decipher.update(wrapped.subarray(NONCE_BYTES, wrapped.length - TAG_BYTES));
-    decipher.final(); // GCM releases nothing more: it checks the tag
-    return plaintext;
+    return gcmDecrypt(key, wrapped.subarray(0, NONCE_BYTES), { ciphertext: wrapped.subarray(NONCE_BYTES, tagAt), tag: wrapped.subarray(tagAt) }, aad);
   } catch {
-    plaintext?.fill(0);
     throw new UnsealError();
   }
 }

@@ -7,19 +7,13 @@
  * algorithm gives them, with node:crypto's AES-256 on single blocks (ECB, no padding). The GCM
  * itself is node:crypto's. Pure; no state kept between calls.
  */
-import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
+import { createCipheriv, type KeyObject } from 'node:crypto';
+import { gcmDecrypt, gcmEncrypt, type GcmSealed } from './gcm.js';
 
 export const XAES_NONCE_BYTES = 24;
-const TAG_BYTES = 16;
 const BLOCK_BYTES = 16;
 /** The KDF's label, the ASCII letter X. */
 const LABEL = 0x58;
-
-/** A message under XAES-256-GCM: its ciphertext and tag. */
-export interface XaesSealed {
-  ciphertext: Buffer;
-  tag: Buffer;
-}
 
 /**
  * Kx, the AES-256-GCM key for `nonce` (its first 12 bytes): L = AES(K, 0¹²⁸); K1 = L·x in GF(2¹²⁸)
@@ -54,36 +48,20 @@ export function deriveXaesKey(key: Buffer | KeyObject, nonce: Buffer): Buffer {
 }
 
 /** Encrypts `plaintext` with associated data `aad` under `key` and a 24-byte `nonce` that must never repeat under it (draw it at random). */
-export function xaesEncrypt(key: Buffer | KeyObject, nonce: Buffer, plaintext: Buffer, aad: Buffer): XaesSealed {
+export function xaesEncrypt(key: Buffer | KeyObject, nonce: Buffer, plaintext: Buffer, aad: Buffer): GcmSealed {
   const derived = deriveXaesKey(key, nonce);
   try {
-    const cipher = createCipheriv('aes-256-gcm', derived, nonce.subarray(12));
-    cipher.setAAD(aad);
-    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return { ciphertext, tag: cipher.getAuthTag() };
+    return gcmEncrypt(derived, nonce.subarray(12), plaintext, aad);
   } finally {
     derived.fill(0);
   }
 }
 
-/**
- * Decrypts and verifies; throws when the tag does not verify (wrong key, nonce, data or tag), and
- * releases nothing then: the plaintext is wiped before the throw.
- */
-export function xaesDecrypt(key: Buffer | KeyObject, nonce: Buffer, sealed: XaesSealed, aad: Buffer): Buffer {
+/** Decrypts and verifies (gcmDecrypt under the derived key): throws, releasing nothing, when the tag does not verify. */
+export function xaesDecrypt(key: Buffer | KeyObject, nonce: Buffer, sealed: GcmSealed, aad: Buffer): Buffer {
   const derived = deriveXaesKey(key, nonce);
-  let plaintext: Buffer | undefined;
   try {
-    // A 16-byte tag only: without authTagLength, node:crypto would check a shorter one against the tag's first bytes.
-    const decipher = createDecipheriv('aes-256-gcm', derived, nonce.subarray(12), { authTagLength: TAG_BYTES });
-    decipher.setAAD(aad);
-    decipher.setAuthTag(sealed.tag);
-    plaintext = decipher.update(sealed.ciphertext);
-    decipher.final(); // GCM releases nothing more: it checks the tag
-    return plaintext;
-  } catch (e) {
-    plaintext?.fill(0);
-    throw e;
+    return gcmDecrypt(derived, nonce.subarray(12), sealed, aad);
   } finally {
     derived.fill(0);
   }

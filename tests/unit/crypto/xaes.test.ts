@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveXaesKey, XAES_NONCE_BYTES, xaesDecrypt, xaesEncrypt, type XaesSealed } from '../../../src/crypto/xaes.js';
+import { deriveXaesKey, XAES_NONCE_BYTES, xaesDecrypt, xaesEncrypt } from '../../../src/crypto/xaes.js';
+import type { GcmSealed } from '../../../src/crypto/gcm.js';
 import { repoRoot as root } from '../../helpers/server.js';
 
 interface XaesVector {
@@ -31,7 +32,7 @@ const spec = JSON.parse(readFileSync(join(root, 'tests', 'vectors', 'crypto', 'x
   accumulated: { rngStartHex: string; iterations: number; hashHex: string };
 };
 
-const sealedOf = (v: XaesVector): XaesSealed => {
+const sealedOf = (v: XaesVector): GcmSealed => {
   const bytes = Buffer.from(v.ciphertextHex, 'hex');
   return { ciphertext: bytes.subarray(0, bytes.length - 16), tag: bytes.subarray(bytes.length - 16) };
 };
