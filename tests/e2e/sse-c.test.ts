@@ -28,6 +28,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../src/metadata/sqlite/sqlite-metadata-store.js';
+import type { SseRecord } from '../../src/metadata/records.js';
 import { sealMetadata, sealObjectKey, unsealMetadata, unsealObjectKey, type KeyBinding } from '../../src/crypto/keys.js';
 
 let server: TestServer;
@@ -167,24 +168,20 @@ describe('SSE-C through the AWS SDK', () => {
         const sealed = Buffer.from((await store.getObject(bucket, key))!.sse.sealedObjectKey, 'base64');
         assert.deepEqual([sealed.length, sealed[0], sealed[1]], [106, 3, 3], `${key}: version 3, algorithm 3 (XAES-256-GCM), 24-byte nonce, object key and metadata key`);
       }
-      // The earlier release's record: the same object key sealed as version 1 (its format 2 metadata opens under the version 1 seal's metadata key only, so it is sealed again).
-      const record = (await store.getObject(bucket, 'v1'))!;
-      const binding: KeyBinding = { mode: 'sse-c', bucket, key: 'v1', versionId: record.versionId };
-      const keys = unsealObjectKey(keyA, Buffer.from(record.sse.sealedObjectKey, 'base64'), binding);
-      const v1 = sealObjectKey(keyA, keys.objectKey, binding);
-      assert.equal(v1.sealed[0], 1);
-      const sealedMeta = sealMetadata(v1.metadataKey, unsealMetadata(keys, Buffer.from(record.sealedMeta, 'base64')));
-      await store.putObject({ ...record, sse: { ...record.sse, sealedObjectKey: v1.sealed.toString('base64') }, sealedMeta: sealedMeta.toString('base64') });
-
-      const upload = (await store.getUpload(inFlight.UploadId!))!;
-      const uploadBinding: KeyBinding = { mode: 'sse-c', bucket, key: 'mp-v1', versionId: upload.versionId };
-      const uploadKeys = unsealObjectKey(keyA, Buffer.from(upload.sse.sealedObjectKey, 'base64'), uploadBinding);
-      const uploadV1 = sealObjectKey(keyA, uploadKeys.objectKey, uploadBinding);
-      const uploadMeta = sealMetadata(uploadV1.metadataKey, unsealMetadata(uploadKeys, Buffer.from(upload.sealedMeta, 'base64')));
+      // The earlier release's records: the same object key sealed as version 1 (its format 2 metadata opens under the version 1 seal's metadata key only, so it is sealed again).
+      const asVersion1 = <R extends { sse: SseRecord; sealedMeta: string; versionId: string }>(record: R, key: string): R => {
+        const binding: KeyBinding = { mode: 'sse-c', bucket, key, versionId: record.versionId };
+        const keys = unsealObjectKey(keyA, Buffer.from(record.sse.sealedObjectKey, 'base64'), binding);
+        const v1 = sealObjectKey(keyA, keys.objectKey, binding);
+        assert.equal(v1.sealed[0], 1);
+        const sealedMeta = sealMetadata(v1.metadataKey, unsealMetadata(keys, Buffer.from(record.sealedMeta, 'base64')));
+        return { ...record, sse: { ...record.sse, sealedObjectKey: v1.sealed.toString('base64') }, sealedMeta: sealedMeta.toString('base64') };
+      };
+      await store.putObject(asVersion1((await store.getObject(bucket, 'v1'))!, 'v1'));
+      const upload = asVersion1((await store.getUpload(inFlight.UploadId!))!, 'mp-v1');
       const db = new Database(join(server.dataDir, 'metadata.sqlite'));
       try {
-        const doc = { ...upload, sse: { ...upload.sse, sealedObjectKey: uploadV1.sealed.toString('base64') }, sealedMeta: uploadMeta.toString('base64') };
-        assert.equal(db.prepare('UPDATE uploads SET doc = ? WHERE upload_id = ?').run(JSON.stringify(doc), inFlight.UploadId).changes, 1);
+        assert.equal(db.prepare('UPDATE uploads SET doc = ? WHERE upload_id = ?').run(JSON.stringify(upload), inFlight.UploadId).changes, 1);
       } finally {
         db.close();
       }
